@@ -1,0 +1,41 @@
+# The two commands of the README: `make demo` and `make test`. Both set up .venv from the lock.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+export DO_NOT_TRACK := 1
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: demo test lint install lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/ciess demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check pipelines sources tests
+	$(BIN)/ruff format --check pipelines sources tests
+
+test: $(STAMP) lint
+	$(BIN)/pytest -n 2 -q
+
+# Re-create the full lock from the pins in pyproject.toml in a throw-away venv.
+lock:
+	rm -rf /tmp/ciess-lock && $(PYTHON) -m venv /tmp/ciess-lock
+	/tmp/ciess-lock/bin/python -m pip install --quiet --upgrade pip
+	/tmp/ciess-lock/bin/python -m pip install --quiet -e '.[dev]'
+	( echo '# Full lock of the environment (pip freeze of a fresh venv on Python 3.11). `make` installs exactly this.'; \
+	  echo '# Regenerate: make lock (after changing the pins in pyproject.toml).'; \
+	  /tmp/ciess-lock/bin/python -m pip freeze --exclude-editable ) > requirements.lock
+
+clean:
+	rm -rf $(VENV) data

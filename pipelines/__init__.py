@@ -1,0 +1,1 @@
+"""CIESS capacity-building warehouse: intake, contracts, warehouse and reports."""

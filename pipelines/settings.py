@@ -1,0 +1,62 @@
+"""The home folder and the few settings an installation can change.
+
+All state lives under one home folder ($CIESS_HOME, default ./data). The environment is read
+when a Settings object is made (by the CLI or a Dagster resource), never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DEADLINE_DAYS = 45
+DEFAULT_MAX_UPLOAD_MB = 200
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    deadline_days: int = DEFAULT_DEADLINE_DAYS
+    max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+
+    @classmethod
+    def from_env(cls, home: str | Path | None = None) -> Settings:
+        env = os.environ
+        return cls(
+            home=Path(home or env.get("CIESS_HOME") or "data").resolve(),
+            deadline_days=int(env.get("CIESS_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS)),
+            max_upload_mb=int(env.get("CIESS_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)),
+        )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.home / "ledger.sqlite"
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def lake_dir(self) -> Path:
+        return self.home / "lake"
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.home / "secrets"
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def samples_dir(self) -> Path:
+        return self.home / "samples"
+
+    def ensure(self) -> None:
+        for folder in (self.home, self.archive_dir, self.lake_dir, self.secrets_dir):
+            folder.mkdir(parents=True, exist_ok=True)
