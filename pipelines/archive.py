@@ -1,0 +1,68 @@
+"""The archive: every file received, byte for byte, content-addressed by sha256, with the
+receipt and the full issue list of each submission of it. Nothing here is ever rewritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ArchivedFile:
+    sha256: str
+    size: int
+    path: Path
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+
+def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
+    """Copy `source` into the archive while hashing it, in chunks (never whole in memory)."""
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    size = 0
+    suffix = "".join(source.suffixes[-1:]).lower()[:10]
+    with tempfile.NamedTemporaryFile(dir=archive_dir, prefix=".incoming-", delete=False) as target:
+        with open(source, "rb") as handle:
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                target.write(chunk)
+        target.flush()
+        os.fsync(target.fileno())
+    sha = digest.hexdigest()
+    folder = archive_dir / sha[:2] / sha
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / f"original{suffix}"
+    existing = next(folder.glob("original*"), None)
+    if existing is not None:
+        os.unlink(target.name)  # same bytes already kept
+        return ArchivedFile(sha, size, existing)
+    try:
+        os.link(target.name, final)
+    except FileExistsError:
+        pass
+    os.unlink(target.name)
+    os.chmod(final, 0o444)
+    return ArchivedFile(sha, size, final)
+
+
+def write_once(path: Path, data: bytes) -> None:
+    """Write a new file atomically; an existing file is never replaced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    try:
+        os.link(handle.name, path)
+    finally:
+        os.unlink(handle.name)

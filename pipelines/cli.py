@@ -1,0 +1,95 @@
+"""The `ciess` command line (the spec's "Command line" section). Thin: every command calls the
+same functions as the Dagster definitions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipelines.contracts import KINDS, LANGUAGES
+from pipelines.intake import UsageError, submit
+from pipelines.settings import Settings
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Group(click.Group):
+    """Usage errors exit 2, as the spec says, with the message on stderr."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CIESS_HOME",
+    default="data",
+    show_default=True,
+    help="Folder holding all state (ledger, archive, lake, warehouse). Also $CIESS_HOME.",
+)
+@click.pass_context
+def cli(ctx: click.Context, home: Path) -> None:
+    """CIESS capacity-building warehouse: submissions, marts and regional reports.
+
+    Institutions' quarterly staffing rosters and training files go in with `ciess submit`;
+    each gets a receipt naming every problem by row and column.
+    """
+    ctx.obj = Settings.from_env(home)
+
+
+@cli.command("submit")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--institution", required=True, help="Institution code from the registry, e.g. AR-ANSES.")
+@click.option("--kind", required=True, type=click.Choice(KINDS), help="What the file holds.")
+@click.option("--period", required=True, help="Calendar quarter the file reports, written YYYY-Qn (e.g. 2026-Q2).")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the receipt. Default: the language of the institution's country.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON receipt alone on stdout.")
+@click.pass_obj
+def submit_command(settings: Settings, file: Path, institution: str, kind: str, period: str, lang: str | None,
+                   as_json: bool) -> None:
+    """Check FILE against the contract of its kind, archive it and record the decision.
+
+    \b
+    Accepted: CSV (UTF-8, Windows-1252 or Latin-1; ',', ';' or tab) and XLSX.
+    Exit status: 0 ACCEPTED, ACCEPTED_WITH_WARNINGS or DUPLICATE; 1 REJECTED; 2 usage error.
+    """
+    result = submit(file, institution, kind, period, settings, lang=lang)
+    if as_json:
+        click.echo(json.dumps(result.receipt, ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.text())
+    sys.exit(EXIT_REJECTED if result.status == "REJECTED" else EXIT_OK)
+
+
+@cli.command("institutions")
+def institutions_command() -> None:
+    """List the institutions of the registry (code, country, subregion, receipt language)."""
+    from pipelines.reference import institutions
+
+    for institution in institutions().values():
+        click.echo(
+            f"{institution.code:<16} {institution.country_iso2}  {institution.subregion_code:<32} "
+            f"{institution.language}  {institution.name}"
+        )
+
+
+def main() -> None:
+    cli(prog_name="ciess")
+
+
+if __name__ == "__main__":
+    main()
