@@ -15,6 +15,7 @@ from typing import Any
 
 import charset_normalizer
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
 from pipelines.contracts import Contract, normalise_header
 
@@ -176,10 +177,12 @@ def _table_from_records(records: list[list[Any]], contract: Contract) -> RawTabl
 
 
 def _read_xlsx(path: Path, contract: Contract) -> RawTable:
+    handle = open(path, "rb")  # a file object: openpyxl would judge a path by its extension
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise FileRefused("FILE_FORMAT", detail=f"a ZIP file that is not an Excel workbook ({error})") from error
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        handle.close()
+        raise FileRefused("FILE_FORMAT", detail="a ZIP file that is not an Excel workbook") from error
     try:
         wanted = {normalise_header(name) for name in contract.sheet_names}
         sheet = next(
@@ -191,6 +194,7 @@ def _read_xlsx(path: Path, contract: Contract) -> RawTable:
         records = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
     finally:
         workbook.close()
+        handle.close()
     table = _table_from_records(records, contract)
     table.format, table.sheet = "xlsx", sheet.title
     return table
