@@ -4,6 +4,7 @@ receipt and the full issue list of each submission of it. Nothing here is ever r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -46,10 +47,8 @@ def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
     if existing is not None:
         os.unlink(target.name)  # same bytes already kept
         return ArchivedFile(sha, size, existing)
-    try:
+    with contextlib.suppress(FileExistsError):  # a concurrent upload of the same bytes won
         os.link(target.name, final)
-    except FileExistsError:
-        pass
     os.unlink(target.name)
     os.chmod(final, 0o444)
     return ArchivedFile(sha, size, final)

@@ -59,8 +59,9 @@ def cli(ctx: click.Context, home: Path) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON receipt alone on stdout.")
 @click.pass_obj
-def submit_command(settings: Settings, file: Path, institution: str, kind: str, period: str, lang: str | None,
-                   as_json: bool) -> None:
+def submit_command(
+    settings: Settings, file: Path, institution: str, kind: str, period: str, lang: str | None, as_json: bool
+) -> None:
     """Check FILE against the contract of its kind, archive it and record the decision.
 
     \b

@@ -89,7 +89,9 @@ def _convert_dates(raw: pd.Series, text: pd.Series) -> pd.Series:
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     native = raw.map(lambda v: isinstance(v, date))
     if native.any():
-        result[native] = pd.to_datetime(raw[native].map(lambda v: v if isinstance(v, datetime) else datetime(v.year, v.month, v.day)))
+        result[native] = pd.to_datetime(
+            raw[native].map(lambda v: v if isinstance(v, datetime) else datetime(v.year, v.month, v.day))
+        )
         result[native] = result[native].dt.normalize()
     for fmt in DATE_FORMATS:
         todo = result.isna() & ~native & (text != "")
@@ -114,10 +116,13 @@ def convert_table(frame: pd.DataFrame, contract: Contract) -> TypedTable:
         values = convert_column(raw, col_text, column)
         empty = col_text == ""
         if column.required:
-            issues.extend(Issue("VALUE_REQUIRED", row=int(row), column=column.name, value="") for row in col_text.index[empty])
+            issues.extend(
+                Issue("VALUE_REQUIRED", row=int(row), column=column.name, value="") for row in col_text.index[empty]
+            )
         bad = ~empty & values.isna()
         issues.extend(
-            Issue("VALUE_TYPE", row=int(row), column=column.name, value=str(col_text[row])) for row in col_text.index[bad]
+            Issue("VALUE_TYPE", row=int(row), column=column.name, value=str(col_text[row]))
+            for row in col_text.index[bad]
         )
         if column.default is not None:
             values = values.mask(empty, column.default)

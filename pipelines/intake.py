@@ -17,7 +17,7 @@ from pipelines.archive import ArchivedFile, archive_file, write_once
 from pipelines.contracts import KINDS, LANGUAGES, Contract, load_contract
 from pipelines.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.issues import Issue
-from pipelines.lake import lake_file, publish_staged, pseudonymised_frame, write_staged
+from pipelines.lake import lake_file, pseudonymised_frame, publish_staged, write_staged
 from pipelines.ledger import Ledger, LedgerRow
 from pipelines.periods import Period, PeriodError
 from pipelines.pseudonym import load_or_create_key
@@ -95,7 +95,9 @@ def submit(
     staged: Path | None = None
     already = ledger.find_accepted_with_hash(institution, kind, period, archived.sha256)
     if already is None:
-        issues, rows, staged = _check_and_stage(archived, contract, parsed, institution, settings, ledger, submission_id)
+        issues, rows, staged = _check_and_stage(
+            archived, contract, parsed, institution, settings, ledger, submission_id
+        )
 
     folder = archived.folder / submission_id
     published: Path | None = None
@@ -106,7 +108,14 @@ def submit(
             warnings = len(issues) - errors
             version = supersedes = None
             if duplicate_of is not None:
-                status, version, rows, issues, errors, warnings = "DUPLICATE", duplicate_of.version, duplicate_of.rows, [], 0, 0
+                status, version, rows, issues, errors, warnings = (
+                    "DUPLICATE",
+                    duplicate_of.version,
+                    duplicate_of.rows,
+                    [],
+                    0,
+                    0,
+                )
             elif errors:
                 status = "REJECTED"
             else:

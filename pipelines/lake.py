@@ -41,11 +41,10 @@ def write_staged(frame: pd.DataFrame, lake_dir: Path) -> Path:
     """Write to a staging file in the lake; `publish_staged` moves it into place once versioned."""
     staging = lake_dir / ".staging"
     staging.mkdir(parents=True, exist_ok=True)
-    handle = tempfile.NamedTemporaryFile(dir=staging, suffix=".parquet", delete=False)
-    handle.close()
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table, handle.name, compression="zstd")
-    return Path(handle.name)
+    descriptor, name = tempfile.mkstemp(dir=staging, suffix=".parquet")
+    os.close(descriptor)
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), name, compression="zstd")
+    return Path(name)
 
 
 def publish_staged(staged: Path, final: Path) -> None:

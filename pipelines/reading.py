@@ -72,7 +72,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     if not data.strip():
         raise FileRefused("FILE_EMPTY")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
-        raise FileRefused("FILE_ENCODING", detail="UTF-16 text, as Excel's \"Unicode text\" saves it")
+        raise FileRefused("FILE_ENCODING", detail='UTF-16 text, as Excel\'s "Unicode text" saves it')
     if b"\x00" in data:
         raise FileRefused("FILE_FORMAT", detail="binary content")
     try:
@@ -177,11 +177,14 @@ def _table_from_records(records: list[list[Any]], contract: Contract) -> RawTabl
 
 
 def _read_xlsx(path: Path, contract: Contract) -> RawTable:
-    handle = open(path, "rb")  # a file object: openpyxl would judge a path by its extension
+    with open(path, "rb") as handle:  # a file object: openpyxl would judge a path by its extension
+        return _read_workbook(handle, contract)
+
+
+def _read_workbook(handle, contract: Contract) -> RawTable:
     try:
         workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        handle.close()
         raise FileRefused("FILE_FORMAT", detail="a ZIP file that is not an Excel workbook") from error
     try:
         wanted = {normalise_header(name) for name in contract.sheet_names}
@@ -194,7 +197,6 @@ def _read_xlsx(path: Path, contract: Contract) -> RawTable:
         records = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
     finally:
         workbook.close()
-        handle.close()
     table = _table_from_records(records, contract)
     table.format, table.sheet = "xlsx", sheet.title
     return table

@@ -76,18 +76,29 @@ def _say(group: str, key: str, lang: str, **values: Any) -> str:
     return (texts.get(lang) or texts["en"]).format(**values)
 
 
-def render_text(receipt: dict[str, Any], contract: Contract, lang: str, receipt_path: str, issues_path: str,
-                deadline: str) -> str:
+def render_text(
+    receipt: dict[str, Any], contract: Contract, lang: str, receipt_path: str, issues_path: str, deadline: str
+) -> str:
     """What `ciess submit` prints for a person."""
     kind = contract.labels.get(lang, contract.kind)
-    lines = [_say("verdict", receipt["status"], lang, kind=kind, period=receipt["period"],
-                  version=receipt["version"], errors=receipt["errors"])]
+    lines = [
+        _say(
+            "verdict",
+            receipt["status"],
+            lang,
+            kind=kind,
+            period=receipt["period"],
+            version=receipt["version"],
+            errors=receipt["errors"],
+        )
+    ]
     if receipt["late"]:
         lines.append(_say("labels", "late", lang, deadline=deadline))
     if receipt["supersedes"]:
         lines.append(_say("labels", "supersedes", lang, supersedes=receipt["supersedes"]))
-    lines.append(_say("labels", "counts", lang, rows=receipt["rows"], errors=receipt["errors"],
-                      warnings=receipt["warnings"]))
+    lines.append(
+        _say("labels", "counts", lang, rows=receipt["rows"], errors=receipt["errors"], warnings=receipt["warnings"])
+    )
     if receipt["rule_counts"]:
         lines.append(_say("labels", "by_rule", lang))
         width = max(len(rule) for rule in receipt["rule_counts"])
@@ -95,9 +106,12 @@ def render_text(receipt: dict[str, Any], contract: Contract, lang: str, receipt_
         lines.append(_say("labels", "first", lang))
         ordered = sorted(receipt["issues"], key=lambda r: (r["severity"] != "error", r["row"] or 0))
         for record in ordered[:ISSUES_SHOWN_IN_TEXT]:
-            where = (f'{_say("labels", "row", lang)} {record["row"]}' if record["row"] is not None
-                     else _say("labels", "file", lang))
-            column = f', {record["column"]}' if record["column"] else ""
+            where = (
+                f"{_say('labels', 'row', lang)} {record['row']}"
+                if record["row"] is not None
+                else _say("labels", "file", lang)
+            )
+            column = f", {record['column']}" if record["column"] else ""
             severity = _say("labels", record["severity"], lang)
             lines.append(f"  [{where}{column}] {severity} {record['rule']}: {record['message']}")
         total = sum(receipt["rule_counts"].values())

@@ -33,10 +33,12 @@ class Ciess:
     def run(self, *args: str):
         return self.runner.invoke(cli, ["--home", str(self.home), *map(str, args)], catch_exceptions=False)
 
-    def submit(self, path: Path, institution: str = "AR-ANSES", kind: str = "training", period: str = PERIOD,
-               *extra: str) -> Submitted:
-        result = self.run("submit", path, "--institution", institution, "--kind", kind, "--period", period,
-                          "--json", *extra)
+    def submit(
+        self, path: Path, institution: str = "AR-ANSES", kind: str = "training", period: str = PERIOD, *extra: str
+    ) -> Submitted:
+        result = self.run(
+            "submit", path, "--institution", institution, "--kind", kind, "--period", period, "--json", *extra
+        )
         receipt = json.loads(result.stdout) if result.exit_code in (0, 1) else None
         return Submitted(result.exit_code, result.output, receipt)
 
