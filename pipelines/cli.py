@@ -76,6 +76,29 @@ def submit_command(
     sys.exit(EXIT_REJECTED if result.status == "REJECTED" else EXIT_OK)
 
 
+@cli.command("demo")
+@click.option(
+    "--scale", type=float, default=None, help="Roster rows per approx_staff (default 0.01: 1 row per 100 staff)."
+)
+@click.pass_obj
+def demo_command(settings: Settings, scale: float | None) -> None:
+    """Run the whole job on generated sample data and say where everything is.
+
+    Generates five quarters of sample submissions for every institution of the registry (with a few
+    files that show each problem the spec names), submits each through the same code as
+    `ciess submit`, and prints a summary. Uses the home folder (default ./data); a home that holds
+    data the demo did not make is never touched.
+    """
+    from rich.console import Console
+
+    from pipelines.demo import print_summary, run_submissions
+    from sources.generator import DEMO_SCALE
+
+    console = Console()
+    done = run_submissions(settings, scale=scale or DEMO_SCALE)
+    print_summary(done, settings, console)
+
+
 @cli.command("institutions")
 def institutions_command() -> None:
     """List the institutions of the registry (code, country, subregion, receipt language)."""
