@@ -4,9 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 export DO_NOT_TRACK := 1
+# Dagster's own instance (runs, logs) lives in the home folder, telemetry off.
+export CIESS_HOME ?= $(abspath data)
+export DAGSTER_HOME ?= $(CIESS_HOME)/dagster
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint install lock clean
+.PHONY: demo test lint check-defs dagster-home install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +28,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check pipelines sources tests
 	$(BIN)/ruff format --check pipelines sources tests
 
-test: $(STAMP) lint
+dagster-home:
+	@mkdir -p $(DAGSTER_HOME)
+	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
+
+check-defs: $(STAMP) dagster-home
+	$(BIN)/dagster definitions validate -w workspace.yaml
+
+test: $(STAMP) lint check-defs
 	$(BIN)/pytest -n 2 -q
 
 # Re-create the full lock from the pins in pyproject.toml in a throw-away venv.

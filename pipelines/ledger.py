@@ -136,6 +136,19 @@ class Ledger:
             found = connection.execute("select * from submissions where submission_id = ?", (submission_id,)).fetchone()
         return _row(found) if found else None
 
+    def current_versions(self) -> list[LedgerRow]:
+        """The newest accepted version of every institution x kind x period."""
+        with closing(self._connect()) as connection:
+            rows = connection.execute(
+                """select s.* from submissions s
+                   join (select institution, kind, period, max(version) as version from submissions
+                         where version is not null group by institution, kind, period) c
+                     on s.institution = c.institution and s.kind = c.kind and s.period = c.period
+                    and s.version = c.version and s.status != 'DUPLICATE'
+                   order by s.period, s.institution, s.kind"""
+            ).fetchall()
+        return [_row(row) for row in rows]
+
     def all(self) -> list[LedgerRow]:
         with closing(self._connect()) as connection:
             rows = connection.execute("select * from submissions order by received_at, submission_id").fetchall()
