@@ -149,6 +149,29 @@ class Ledger:
             ).fetchall()
         return [_row(row) for row in rows]
 
+    def export_parquet(self, path: Path) -> int:
+        """Write the ledger (metadata only, no file paths) where dbt reads it; atomic replace."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = ("submission_id", "institution", "kind", "period", "status", "received_at", "sha256",
+                   "version", "supersedes", "late", "rows", "errors", "warnings")  # fmt: skip
+        rows = self.all()
+        table = pa.table(
+            {name: [getattr(row, name) for row in rows] for name in columns},
+            schema=pa.schema([
+                ("submission_id", pa.string()), ("institution", pa.string()), ("kind", pa.string()),
+                ("period", pa.string()), ("status", pa.string()), ("received_at", pa.string()),
+                ("sha256", pa.string()), ("version", pa.int64()), ("supersedes", pa.string()),
+                ("late", pa.bool_()), ("rows", pa.int64()), ("errors", pa.int64()), ("warnings", pa.int64()),
+            ]),
+        )  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(".tmp")
+        pq.write_table(table, staging)
+        staging.replace(path)
+        return len(rows)
+
     def all(self) -> list[LedgerRow]:
         with closing(self._connect()) as connection:
             rows = connection.execute("select * from submissions order by received_at, submission_id").fetchall()

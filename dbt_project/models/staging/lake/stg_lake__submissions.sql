@@ -1,0 +1,15 @@
+select
+    submission_id,
+    institution as institution_code,
+    kind,
+    period,
+    status,
+    cast(received_at as timestamp) as received_at,
+    sha256,
+    version,
+    supersedes,
+    late,
+    rows as row_count,
+    errors,
+    warnings
+from {{ source('lake', 'submissions') }}

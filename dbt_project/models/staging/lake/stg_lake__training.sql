@@ -1,0 +1,21 @@
+select
+    institution as institution_code,
+    period,
+    cast(version as integer) as version,
+    submission_id,
+    source_row,
+    staff_key,
+    activity_code,
+    activity_title,
+    provider,
+    modality,
+    thematic_area,
+    start_date,
+    end_date,
+    cast(hours as double) as hours,
+    status,
+    cast(pre_score as double) as pre_score,
+    cast(post_score as double) as post_score,
+    coalesce(certified, false) as certified,
+    cast(cost_local as double) as cost_local
+from {{ source('lake', 'training') }}

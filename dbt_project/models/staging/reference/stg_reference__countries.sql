@@ -1,0 +1,6 @@
+select
+    country_iso2,
+    subregion_code,
+    default_language,
+    currency_iso
+from {{ ref('countries') }}
