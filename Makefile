@@ -19,9 +19,14 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-install: $(STAMP)
+# dagster-dbt reads dbt's manifest when the definitions are imported.
+MANIFEST := dbt_project/target/manifest.json
+$(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v target/) $(wildcard sources/reference/*.csv)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
-demo: $(STAMP)
+install: $(STAMP) $(MANIFEST)
+
+demo: $(STAMP) $(MANIFEST) dagster-home
 	$(BIN)/ciess demo
 
 lint: $(STAMP)
@@ -32,10 +37,10 @@ dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 
-check-defs: $(STAMP) dagster-home
+check-defs: $(STAMP) $(MANIFEST) dagster-home
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
-test: $(STAMP) lint check-defs
+test: $(STAMP) $(MANIFEST) lint check-defs
 	$(BIN)/pytest -n 2 -q
 
 # Re-create the full lock from the pins in pyproject.toml in a throw-away venv.

@@ -99,6 +99,64 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     print_summary(done, settings, console)
 
 
+@cli.command("build")
+@click.pass_obj
+def build_command(settings: Settings) -> None:
+    """Bring every accepted submission into the warehouse and publish the marts.
+
+    Runs the Dagster job `warehouse_build` in this process: the lake and ledger export, `dbt build`
+    (models and their tests), the Great Expectations checks on the marts, and, only if all of them
+    pass, the atomic switch of the published database that `ciess query` reads. A failed build
+    leaves the previously published database as it was. Exit status 1 when nothing was published.
+    """
+    from pipelines.build import build_log, run_build
+    from pipelines.quality import data_docs_index
+
+    click.echo(f"Building the warehouse in {settings.home} ...", err=True)
+    summary = run_build(settings, say=lambda line: click.echo(line, err=True))
+    click.echo(f"Submissions brought in: {summary.current_submissions} current ({summary.ledger_rows} in the ledger)")
+    click.echo(f"Checks passed: {summary.checks_passed} of {summary.checks_total} (dbt tests and Great Expectations)")
+    for failure in summary.failed_checks + summary.failed_steps:
+        click.echo(f"  failed: {failure}")
+    if summary.published:
+        for name, rows in summary.mart_rows.items():
+            click.echo(f"  marts.{name}: {rows} rows")
+        click.echo(f"Published: {summary.published}")
+    else:
+        click.echo("Nothing published: the previous published database (if any) is unchanged.")
+    click.echo(f"Data Docs: {data_docs_index(settings)}")
+    click.echo(f"Build log: {build_log(settings)}   ({summary.seconds:.1f} s)")
+    sys.exit(EXIT_OK if summary.published else EXIT_REJECTED)
+
+
+@cli.command("query")
+@click.argument("sql")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def query_command(settings: Settings, sql: str, output_format: str) -> None:
+    """Run SQL, read-only, against the published marts (schema `marts` is the default).
+
+    \b
+    Example:
+      ciess query "select subregion_code, period, training_coverage from capacity_by_subregion"
+    """
+    import duckdb
+
+    from pipelines.output import render
+    from pipelines.warehouse import NothingPublished, query
+
+    try:
+        result = query(settings, sql)
+    except NothingPublished as error:
+        raise UsageError(str(error)) from error
+    except duckdb.Error as error:
+        click.echo(f"Error: {str(error).strip()}", err=True)
+        sys.exit(EXIT_REJECTED)
+    click.echo(render(result.columns, result.rows, output_format), nl=output_format != "csv")
+
+
 @cli.command("institutions")
 def institutions_command() -> None:
     """List the institutions of the registry (code, country, subregion, receipt language)."""

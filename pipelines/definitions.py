@@ -1,9 +1,29 @@
-"""The one entry point Dagster loads (workspace.yaml). Thin: assets call the pure modules."""
+"""The one entry point Dagster loads (workspace.yaml). Thin: every asset calls the pure modules.
+
+intake (lake/staffing, lake/training, lake/submissions) -> dbt models (dagster-dbt, `dbt build`
+with its tests as asset checks) -> Great Expectations checks on the marts (blocking) -> publish.
+The inbox sensor runs dropped files through the same `intake.submit` as `ciess submit`.
+"""
+
+import os
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
+from pipelines import quality, warehouse
+from pipelines.intake import submit
 from pipelines.ledger import Ledger
+from pipelines.project import DBT_PROJECT_DIR
 from pipelines.settings import Settings
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+CHECKED_MARTS = ("capacity_by_institution", "capacity_by_country", "capacity_by_subregion", "capacity_americas",
+                 "submission_compliance")  # fmt: skip
+LAKE_TABLES = ("staffing", "training", "submissions")
 
 
 class CiessHome(dg.ConfigurableResource):
@@ -15,25 +35,159 @@ class CiessHome(dg.ConfigurableResource):
         return Settings.from_env(self.home or None)
 
 
-@dg.asset(
-    group_name="intake", description="Current accepted submissions in the lake, one per institution x kind x period."
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Models and seeds are keyed by their schema (staging, intermediate, marts, reference)."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return "intake"
+        return "marts" if dbt_resource_props.get("schema") == "marts" else "warehouse"
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["lake", name], group_name="intake", description=f"Lake table `{name}` as the intake wrote it.")
+        for name in LAKE_TABLES
+    ],
+    description="Accepted submissions in the lake (current versions) and the ledger exported for dbt.",
 )
-def current_submissions(context: dg.AssetExecutionContext, ciess: CiessHome) -> dg.MaterializeResult:
+def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     settings = ciess.settings()
     settings.ensure()
-    current = Ledger(settings.ledger_path).current_versions()
-    by_kind = {kind: sum(1 for row in current if row.kind == kind) for kind in ("staffing", "training")}
-    context.log.info(f"{len(current)} current submissions in {settings.lake_dir}")
+    ledger = Ledger(settings.ledger_path)
+    submissions = ledger.export_parquet(warehouse.ledger_export(settings))
+    current = ledger.current_versions()
+    for kind in ("staffing", "training"):
+        rows = [row for row in current if row.kind == kind]
+        yield dg.MaterializeResult(
+            asset_key=["lake", kind],
+            metadata={"current_submissions": len(rows), "rows": sum(row.rows for row in rows)},
+        )
+    yield dg.MaterializeResult(asset_key=["lake", "submissions"], metadata={"submissions": submissions})
+    context.log.info(f"{len(current)} current submissions, {submissions} in the ledger")
+
+
+@dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=WarehouseTranslator())
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, ciess: CiessHome):
+    os.environ.update(warehouse.dbt_environment(ciess.settings()))
+    yield from dbt.cli(["build"], context=context).stream()
+
+
+MART_KEYS = [dg.AssetKey(["marts", name]) for name in CHECKED_MARTS]
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec("plausibility", asset=key, blocking=True, description="Great Expectations suite")
+        for key in MART_KEYS
+    ],
+)
+def marts_plausibility(context: dg.AssetCheckExecutionContext, ciess: CiessHome):
+    settings = ciess.settings()
+    for check in quality.check_marts(settings, warehouse.build_database(settings), CHECKED_MARTS):
+        yield dg.AssetCheckResult(
+            asset_key=["marts", check.mart],
+            check_name="plausibility",
+            passed=check.success,
+            metadata={
+                "expectations": check.evaluated,
+                "failures": "\n".join(check.failures) or "none",
+                "data_docs": dg.MetadataValue.path(str(quality.data_docs_index(settings))),
+            },
+        )
+
+
+@dg.asset(
+    deps=[dg.AssetKey(["marts", name]) for name in warehouse.MART_NAMES],
+    group_name="marts",
+    description="The checked build, switched in atomically as the read-only database analysts query.",
+)
+def published_warehouse(ciess: CiessHome) -> dg.MaterializeResult:
+    settings = ciess.settings()
+    path = warehouse.publish(settings)
+    counts = warehouse.mart_counts(path)
     return dg.MaterializeResult(
-        metadata={
-            "current_submissions": len(current),
-            "staffing_files": by_kind["staffing"],
-            "training_files": by_kind["training"],
-            "rows": sum(row.rows for row in current),
-            "periods": ", ".join(sorted({row.period for row in current})),
-            "lake": dg.MetadataValue.path(str(settings.lake_dir)),
-        }
+        metadata={"path": dg.MetadataValue.path(str(path)), **{f"rows_{k}": v for k, v in counts.items()}}
     )
 
 
-defs = dg.Definitions(assets=[current_submissions], resources={"ciess": CiessHome()})
+warehouse_build = dg.define_asset_job(
+    "warehouse_build",
+    selection=dg.AssetSelection.all(),
+    description="Bring every accepted submission into the warehouse, check the marts, publish them.",
+)
+
+
+class InboxFile(dg.Config):
+    path: str
+    institution: str
+    kind: str
+    period: str
+
+
+@dg.op(description="Submit one file from the inbox through the intake, then move it out of the inbox.")
+def submit_inbox_file(context: dg.OpExecutionContext, config: InboxFile, ciess: CiessHome) -> None:
+    settings = ciess.settings()
+    path = Path(config.path)
+    if not path.exists():
+        context.log.info(f"{path} is gone (already taken in)")
+        return
+    result = submit(path, config.institution, config.kind, config.period, settings, original_name=path.name)
+    done = settings.inbox_dir / ".processed" / config.institution / config.kind / config.period
+    done.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(path), done / f"{result.receipt['submission_id']}-{path.name}")
+    context.log.info(f"{path.name}: {result.status} (receipt {result.receipt_path})")
+
+
+@dg.job(description="Take in one file dropped in the inbox (the same intake as `ciess submit`).")
+def inbox_intake():
+    submit_inbox_file()
+
+
+def inbox_files(inbox: Path) -> list[tuple[Path, str, str, str]]:
+    """Files laid out as inbox/<institution>/<kind>/<period>/<file>."""
+    found = []
+    if not inbox.exists():
+        return found
+    for path in sorted(inbox.glob("*/*/*/*")):
+        relative = path.relative_to(inbox).parts
+        if path.is_file() and not relative[0].startswith(".") and not path.name.startswith("."):
+            found.append((path, relative[0], relative[1], relative[2]))
+    return found
+
+
+@dg.sensor(job=inbox_intake, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def inbox_sensor(context: dg.SensorEvaluationContext, ciess: CiessHome):
+    """Files dropped in $CIESS_HOME/inbox/<institution>/<kind>/<period>/ are submitted."""
+    for path, institution, kind, period in inbox_files(ciess.settings().inbox_dir):
+        stat = path.stat()
+        yield dg.RunRequest(
+            run_key=f"{path}:{stat.st_size}:{stat.st_mtime_ns}",
+            run_config={
+                "ops": {
+                    "submit_inbox_file": {
+                        "config": {"path": str(path), "institution": institution, "kind": kind, "period": period}
+                    }
+                }
+            },
+            tags={"institution": institution, "kind": kind, "period": period},
+        )
+
+
+def dbt_resource() -> DbtCliResource:
+    executable = shutil.which("dbt") or str(Path(os.sys.executable).with_name("dbt"))
+    return DbtCliResource(project_dir=DBT_PROJECT, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable)
+
+
+defs = dg.Definitions(
+    assets=[lake, warehouse_models, published_warehouse],
+    asset_checks=[marts_plausibility],
+    jobs=[warehouse_build, inbox_intake],
+    sensors=[inbox_sensor],
+    resources={"ciess": CiessHome(), "dbt": dbt_resource()},
+)

@@ -1,26 +1,61 @@
-"""The Dagster definitions load, and the intake asset reports what the ledger holds."""
+"""The Dagster definitions load with the whole path, and the inbox sensor finds dropped files."""
 
 from __future__ import annotations
 
+import shutil
+
 import dagster as dg
 
-from pipelines.definitions import CiessHome, current_submissions, defs
+from pipelines.definitions import defs, inbox_files, inbox_sensor
 from tests.conftest import EXAMPLES
 
 
-def test_definitions_load():
-    assert defs.resolve_asset_graph().get_all_asset_keys() == {dg.AssetKey("current_submissions")}
+def test_definitions_hold_the_whole_path_of_a_submission():
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {"lake/staffing", "lake/training", "lake/submissions", "published_warehouse"} <= keys
+    for mart in ("capacity_by_institution", "capacity_by_country", "capacity_by_subregion", "capacity_americas",
+                 "submission_compliance"):  # fmt: skip
+        assert f"marts/{mart}" in keys
+    graph = defs.resolve_asset_graph()
+    upstream = graph.get(dg.AssetKey(["staging", "stg_lake__training"])).parent_keys
+    assert dg.AssetKey(["lake", "training"]) in upstream  # lineage from the lake into dbt
+    checks = {key.name for key in graph.asset_check_keys}
+    assert "plausibility" in checks
+    assert defs.resolve_job_def("warehouse_build") is not None
 
 
-def test_current_submissions_counts_current_versions_only(roster_accepted, tmp_path):
-    roster_accepted.submit(EXAMPLES["training"] / "valid.csv")
-    corrected = tmp_path / "v2.csv"
-    corrected.write_text((EXAMPLES["training"] / "valid.csv").read_text().replace(",16,", ",18,"), encoding="utf-8")
-    assert roster_accepted.submit(corrected).receipt["version"] == 2
-    roster_accepted.submit(EXAMPLES["training"] / "invalid-DATE_ORDER.csv")
+def test_inbox_sensor_requests_one_run_per_dropped_file(tmp_path):
+    inbox = tmp_path / "home" / "inbox" / "AR-ANSES" / "staffing" / "2026-Q2"
+    inbox.mkdir(parents=True)
+    shutil.copy(EXAMPLES["staffing"] / "valid.csv", inbox / "roster.csv")
+    (inbox / ".hidden").write_text("ignored")
+    assert [item[1:] for item in inbox_files(tmp_path / "home" / "inbox")] == [("AR-ANSES", "staffing", "2026-Q2")]
 
-    result = dg.materialize([current_submissions], resources={"ciess": CiessHome(home=str(roster_accepted.home))})
-    metadata = result.asset_materializations_for_node("current_submissions")[0].metadata
-    assert metadata["current_submissions"].value == 2
-    assert metadata["training_files"].value == 1
-    assert metadata["rows"].value == 12
+    from pipelines.definitions import CiessHome
+
+    context = dg.build_sensor_context(resources={"ciess": CiessHome(home=str(tmp_path / "home"))})
+    requests = list(inbox_sensor(context))
+    assert len(requests) == 1
+    config = requests[0].run_config["ops"]["submit_inbox_file"]["config"]
+    assert (config["institution"], config["kind"], config["period"]) == ("AR-ANSES", "staffing", "2026-Q2")
+
+
+def test_inbox_job_submits_through_the_intake_and_empties_the_inbox(tmp_path):
+    from pipelines.definitions import CiessHome, inbox_intake
+    from pipelines.ledger import Ledger
+
+    home = tmp_path / "home"
+    folder = home / "inbox" / "BR-INSS" / "staffing" / "2026-Q2"
+    folder.mkdir(parents=True)
+    dropped = folder / "quadro.csv"
+    shutil.copy(EXAMPLES["staffing"] / "valid.csv", dropped)
+    config = {"path": str(dropped), "institution": "BR-INSS", "kind": "staffing", "period": "2026-Q2"}
+    result = inbox_intake.execute_in_process(
+        run_config={"ops": {"submit_inbox_file": {"config": config}}},
+        resources={"ciess": CiessHome(home=str(home))},
+    )
+    assert result.success
+    (row,) = Ledger(home / "ledger.sqlite").all()
+    assert (row.institution, row.status, row.version) == ("BR-INSS", "ACCEPTED", 1)
+    assert not dropped.exists()
+    assert list((home / "inbox" / ".processed").rglob("*quadro.csv"))
