@@ -79,35 +79,32 @@ def check_marts(settings: Settings, database: Path, marts: tuple[str, ...]) -> l
     with duckdb.connect(str(database), read_only=True) as connection:
         periods = connection.execute("select count(*) from marts.capacity_americas").fetchall()[0][0]
         frames = {mart: connection.execute(f"select * from marts.{mart}").df() for mart in marts}
-    results = []
-    for mart, frame in frames.items():
+    definitions = []
+    for mart in marts:
         asset = next((a for a in source.assets if a.name == mart), None) or source.add_dataframe_asset(mart)
         batch = next((b for b in asset.batch_definitions if b.name == "whole"), None)
         batch = batch or asset.add_batch_definition_whole_dataframe("whole")
         suite = context.suites.add_or_update(
             gx.ExpectationSuite(name=f"{mart}_plausibility", expectations=_expectations(mart, periods))
         )
-        definition = context.validation_definitions.add_or_update(
-            gx.ValidationDefinition(name=f"{mart}_plausibility", data=batch, suite=suite)
-        )
-        checkpoint = context.checkpoints.add_or_update(
-            gx.Checkpoint(
-                name=f"{mart}_checkpoint",
-                validation_definitions=[definition],
-                actions=[gx.checkpoint.UpdateDataDocsAction(name="data_docs")],
+        definitions.append(
+            context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=f"{mart}_plausibility", data=batch, suite=suite)
             )
         )
-        outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+    results = []
+    for mart, definition in zip(marts, definitions, strict=True):
+        outcome = definition.run(batch_parameters={"dataframe": frames[mart]})
         check = MartCheck(mart=mart, success=bool(outcome.success))
-        for run in outcome.run_results.values():
-            for item in run.results:
-                check.evaluated += 1
-                if not item.success:
-                    config = item.expectation_config
-                    column = config.kwargs.get("column") or config.kwargs.get("column_A") or ""
-                    sample = item.result.get("partial_unexpected_list") or item.result.get("observed_value")
-                    check.failures.append(f"{config.type}({column}): {sample}")
+        for item in outcome.results:
+            check.evaluated += 1
+            if not item.success:
+                config = item.expectation_config
+                column = config.kwargs.get("column") or config.kwargs.get("column_A") or ""
+                sample = item.result.get("partial_unexpected_list") or item.result.get("observed_value")
+                check.failures.append(f"{config.type}({column}): {sample}")
         results.append(check)
+    context.build_data_docs()
     return results
 
 

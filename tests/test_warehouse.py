@@ -1,0 +1,111 @@
+"""The warehouse end to end: ciess build publishes checked marts; a failed build publishes
+nothing; ciess query reads the published copy while a build holds the build database; a
+resubmission replaces its first version."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import EXAMPLES
+
+pytestmark = pytest.mark.warehouse
+
+
+def _query(ciess, sql: str) -> list[dict]:
+    result = ciess.run("query", sql, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def built(roster_accepted):
+    assert roster_accepted.submit(EXAMPLES["training"] / "valid.csv").receipt["status"] == "ACCEPTED"
+    result = roster_accepted.run("build")
+    assert result.exit_code == 0, result.output
+    assert "Published:" in result.stdout
+    return roster_accepted
+
+
+def test_build_publishes_marts_that_answer_queries(built):
+    (row,) = _query(built, "select * from capacity_by_institution where institution_code = 'AR-ANSES'")
+    assert (row["headcount"], row["participants"], row["completions"]) == (6, 5, 3)
+    (americas,) = _query(built, "select institutions_expected, institutions_reporting from capacity_americas")
+    assert americas == {"institutions_expected": 41, "institutions_reporting": 1}
+    csv_out = built.run("query", "select period from capacity_americas", "--format", "csv")
+    assert csv_out.stdout.splitlines() == ["period", "2026-Q2"]
+
+
+def test_failed_check_publishes_nothing_and_keeps_the_old_marts(built):
+    before = _query(built, "select completed_hours from capacity_by_institution where institution_code = 'AR-ANSES'")
+    # A lake file that slipped past the intake: negative hours make hours_per_employee implausible.
+    (v1,) = (built.home / "lake" / "training").rglob("version=1/rows.parquet")
+    table = pq.read_table(v1)
+    broken = table.set_column(table.column_names.index("hours"), "hours", pa.array([-500.0] * table.num_rows))
+    target = v1.parent.parent / "version=2" / "rows.parquet"
+    target.parent.mkdir()
+    pq.write_table(broken, target)
+    published = built.home / "warehouse" / "published.duckdb"
+    stamp = published.stat().st_mtime_ns
+
+    result = built.run("build")
+    assert result.exit_code == 1
+    assert "Nothing published" in result.stdout
+    assert "hours_per_employee" in result.stdout  # says why
+    assert published.stat().st_mtime_ns == stamp
+    after = _query(built, "select completed_hours from capacity_by_institution where institution_code = 'AR-ANSES'")
+    assert after == before
+
+
+def test_query_answers_while_a_build_holds_the_build_database(built):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "c.execute('create or replace table marts.lock_probe as select 1'); print('held', flush=True); time.sleep(60)",
+         str(built.home / "warehouse" / "build.duckdb")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        rows = _query(built, "select headcount from capacity_americas")
+        assert rows == [{"headcount": 6}]
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_resubmission_replaces_version_1_and_nothing_is_counted_twice(built, tmp_path):
+    roster = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8")
+    smaller = tmp_path / "roster-v2.csv"
+    smaller.write_text("\n".join(roster.splitlines()[:-1]) + "\n", encoding="utf-8")  # E0006 left
+    receipt = built.submit(smaller, kind="staffing").receipt
+    assert (receipt["version"], receipt["status"]) == (2, "ACCEPTED")
+    assert built.run("build").exit_code == 0
+    (row,) = _query(
+        built, "select headcount, staff_trained from capacity_by_institution where institution_code = 'AR-ANSES'"
+    )
+    assert row == {"headcount": 5, "staff_trained": 1}  # E0006's completion no longer counts: not in the roster
+    (compliance,) = _query(
+        built, "select versions, current_status from submission_compliance "
+        "where institution_code = 'AR-ANSES' and kind = 'staffing'",
+    )  # fmt: skip
+    assert compliance == {"versions": 2, "current_status": "ACCEPTED"}
+
+
+def test_query_before_any_build_says_what_to_do(ciess):
+    result = ciess.run("query", "select 1")
+    assert result.exit_code == 2
+    assert "ciess build" in result.output
+
+
+def test_query_refuses_to_write(built):
+    result = built.run("query", "drop table capacity_americas")
+    assert result.exit_code == 1
+    assert "read-only" in result.output
