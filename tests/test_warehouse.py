@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -109,3 +110,18 @@ def test_query_refuses_to_write(built):
     result = built.run("query", "drop table capacity_americas")
     assert result.exit_code == 1
     assert "read-only" in result.output
+
+
+def test_dbt_unit_tests_of_every_kpi_formula_pass(built):
+    """dbt `unit_tests:` (given/expect rows for every KPI, zero denominators, rollups of ratios)."""
+    import os
+
+    from pipelines.project import DBT_PROJECT_DIR
+
+    env = {**os.environ, "CIESS_HOME": str(built.home), "DO_NOT_TRACK": "1"}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "test", "--select", "test_type:unit", "--profiles-dir", "."],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "PASS=5 " in done.stdout and "ERROR=0" in done.stdout

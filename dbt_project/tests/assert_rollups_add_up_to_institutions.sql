@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'asset_key': ['marts', 'capacity_americas']}}) }}
 -- Singular test: the Americas rollup adds up exactly what the institutions hold, for every
 -- additive measure and every period (no institution counted twice, none lost).
 with institutions as (
