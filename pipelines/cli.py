@@ -94,9 +94,34 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     from pipelines.demo import print_summary, run_submissions
     from sources.generator import DEMO_SCALE
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 120)
     done = run_submissions(settings, scale=scale or DEMO_SCALE)
     print_summary(done, settings, console)
+
+    from pipelines.build import run_build
+    from pipelines.output import render
+    from pipelines.warehouse import query
+
+    click.echo("\nBuilding the warehouse (ciess build) ...", err=True)
+    summary = run_build(settings, say=lambda line: click.echo(line, err=True))
+    if not summary.published:
+        click.echo("The warehouse build failed: " + "; ".join(summary.failed_checks + summary.failed_steps))
+        sys.exit(EXIT_REJECTED)
+    click.echo(
+        f"Warehouse published: {summary.published} ({summary.seconds:.1f} s, "
+        f"{summary.checks_passed}/{summary.checks_total} checks passed)"
+    )
+    latest = query(settings, "select max(period) from capacity_americas").rows[0][0]
+    result = query(
+        settings,
+        "select subregion_code, period, institutions_reporting as reporting, institutions_expected as expected, "
+        "headcount, staff_trained, round(training_coverage, 3) as coverage, round(hours_per_employee, 2) as "
+        f"hours_per_emp, round(completion_rate, 3) as completion from capacity_by_subregion where period = '{latest}' "
+        "order by subregion_code",
+    )
+    click.echo(f"\nmarts.capacity_by_subregion, {latest}:")
+    click.echo(render(result.columns, result.rows, "table"))
+    click.echo(f'\nQuery the marts: ciess --home {settings.home} query "select * from capacity_by_country"')
 
 
 @cli.command("build")

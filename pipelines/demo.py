@@ -33,13 +33,13 @@ class DemoSubmission:
 def prepare_home(settings: Settings) -> None:
     """A demo starts from an empty home; it never wipes a home that holds real submissions."""
     home = settings.home
-    if home.exists() and any(home.iterdir()):
-        if not (home / DEMO_MARKER).exists():
-            raise UsageError(
-                f"{home} already holds data that the demo did not make; run the demo with another home, "
-                f"e.g. `ciess --home ./demo-data demo` or CIESS_HOME=./demo-data"
-            )
+    if (home / DEMO_MARKER).exists():
         shutil.rmtree(home)
+    elif settings.ledger_path.exists() or settings.archive_dir.exists():
+        raise UsageError(
+            f"{home} already holds submissions that the demo did not make; run the demo with another home, "
+            f"e.g. `ciess --home ./demo-data demo` or CIESS_HOME=./demo-data"
+        )
     home.mkdir(parents=True, exist_ok=True)
     (home / DEMO_MARKER).write_text("made by `ciess demo`; the next demo run replaces this folder\n")
 
@@ -81,7 +81,7 @@ def run_submissions(
 def summary_table(done: list[DemoSubmission]) -> Table:
     table = Table(title="Submissions", show_lines=False)
     for name in ("institution", "kind", "period", "status", "errors", "warnings", "version", "late"):
-        table.add_column(name, justify="right" if name in ("errors", "warnings", "version") else "left")
+        table.add_column(name, justify="right" if name in ("errors", "warnings", "version") else "left", no_wrap=True)
     for item in done:
         receipt = item.result.receipt
         table.add_row(
@@ -101,10 +101,10 @@ def print_summary(done: list[DemoSubmission], settings: Settings, console: Conso
     console.print(summary_table(done))
     statuses = Counter(item.result.status for item in done)
     console.print("Totals: " + ", ".join(f"{status} {count}" for status, count in sorted(statuses.items())))
-    slowest = max(done, key=lambda item: item.seconds)
+    largest = max(done, key=lambda item: item.result.receipt["rows"])
     console.print(
-        f"Largest wait: {slowest.seconds:.2f} s for {slowest.plan.path.name} "
-        f"({slowest.result.receipt['rows']} rows, {slowest.plan.institution})"
+        f"Largest file: {largest.plan.path.relative_to(settings.samples_dir)} "
+        f"({largest.result.receipt['rows']} rows) took {largest.seconds:.2f} s to submit"
     )
     home = settings.home
     console.print(f"Sample files:   {settings.samples_dir}")
