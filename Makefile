@@ -29,9 +29,11 @@ install: $(STAMP) $(MANIFEST)
 demo: $(STAMP) $(MANIFEST) dagster-home
 	$(BIN)/ciess demo
 
-lint: $(STAMP)
+lint: $(STAMP) $(MANIFEST)
 	$(BIN)/ruff check pipelines sources tests
 	$(BIN)/ruff format --check pipelines sources tests
+	@mkdir -p $(CIESS_HOME)/warehouse
+	$(BIN)/sqlfluff lint --nocolor dbt_project/models dbt_project/tests
 
 dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
