@@ -565,7 +565,7 @@ CURRENCY_PER_USD = {
     "XCG": 1.79,
 }
 
-# How institutions save their files, by language (see generator._layout): "template" is the CIESS
+# How institutions save their files, by language (see writing._layout): "template" is the CIESS
 # CSV template with canonical column names, "labels" CSV with English labels, "excel" a CSV saved by
 # a localised Excel (';', decimal commas, day-first dates), "tab" tab-delimited text, "xlsx" a workbook.
 FILE_STYLE_MIX = {

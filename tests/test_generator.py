@@ -16,7 +16,9 @@ from pipelines.periods import Period
 from pipelines.reference import institutions
 from pipelines.settings import Settings
 from pipelines.validation import FileValidation, validate_file
-from sources.generator import DEMO_PERIODS, PROBLEMS, PlannedSubmission, generate, simulate
+from sources.generator import DEMO_PERIODS, PlannedSubmission, generate
+from sources.problems import PROBLEMS
+from sources.simulation import simulate
 
 SUBSET = ["AR-ANSES", "BR-INSS", "HT-ONA", "AI-SSB"]
 SCALE = 0.002
