@@ -11,6 +11,7 @@ import click
 
 from pipelines.contracts import KINDS, LANGUAGES
 from pipelines.intake import UsageError, submit
+from pipelines.periods import Period
 from pipelines.settings import Settings
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
@@ -180,6 +181,47 @@ def query_command(settings: Settings, sql: str, output_format: str) -> None:
         click.echo(f"Error: {str(error).strip()}", err=True)
         sys.exit(EXIT_REJECTED)
     click.echo(render(result.columns, result.rows, output_format), nl=output_format != "csv")
+
+
+@cli.command("report")
+@click.option("--period", required=True, help="Quarter to report, YYYY-Qn (any quarter the published marts hold).")
+@click.option(
+    "--subregion", "subregions", multiple=True, help="Subregion code, or AMERICAS; repeat for several. Default: all."
+)
+@click.option(
+    "--lang", "languages", multiple=True, type=click.Choice(LANGUAGES), help="Repeat for several. Default: all four."
+)
+@click.pass_obj
+def report_command(settings: Settings, period: str, subregions: tuple[str, ...], languages: tuple[str, ...]) -> None:
+    """Write the regional summaries of a quarter (HTML and PDF) from the published marts.
+
+    One report per subregion and one for the whole Americas, in English, Spanish, Portuguese and
+    French, under $CIESS_HOME/reports/<period>/, and the index page $CIESS_HOME/reports/index.html.
+    """
+    import time
+
+    from pipelines.periods import PeriodError
+    from pipelines.reports import UnknownReport, produce, reports_dir
+    from pipelines.warehouse import NothingPublished
+
+    try:
+        parsed = Period.parse(period)
+        started = time.perf_counter()
+        files = produce(
+            settings,
+            parsed,
+            only_geos=[code.upper() for code in subregions] or None,
+            languages=languages or LANGUAGES,
+            progress=lambda line: click.echo(f"  writing {line}", err=True),
+        )
+    except (PeriodError, UnknownReport, NothingPublished) as error:
+        raise UsageError(str(error)) from error
+    for item in files:
+        click.echo(item.html)
+        click.echo(item.pdf)
+    click.echo(
+        f"Index: {reports_dir(settings) / 'index.html'}  ({len(files)} reports, {time.perf_counter() - started:.1f} s)"
+    )
 
 
 @cli.command("institutions")

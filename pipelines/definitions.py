@@ -17,7 +17,11 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from pipelines import quality, warehouse
 from pipelines.intake import submit
 from pipelines.ledger import Ledger
+from pipelines.periods import Period, period_of
 from pipelines.project import DBT_PROJECT_DIR
+from pipelines.reference import subregions
+from pipelines.report_data import AMERICAS
+from pipelines.reports import produce
 from pipelines.settings import Settings
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -119,9 +123,66 @@ def published_warehouse(ciess: CiessHome) -> dg.MaterializeResult:
 
 warehouse_build = dg.define_asset_job(
     "warehouse_build",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.assets("regional_reports"),
     description="Bring every accepted submission into the warehouse, check the marts, publish them.",
 )
+
+
+REPORT_QUARTERS = [str(Period(year, quarter)) for year in range(2020, 2036) for quarter in range(1, 5)]
+REPORT_PARTITIONS = dg.MultiPartitionsDefinition(
+    {
+        "period": dg.StaticPartitionsDefinition(REPORT_QUARTERS),
+        "region": dg.StaticPartitionsDefinition([AMERICAS, *sorted(subregions())]),
+    }
+)
+
+
+@dg.asset(
+    partitions_def=REPORT_PARTITIONS,
+    deps=[published_warehouse],
+    group_name="reports",
+    description="Regional summary of one quarter for one subregion (or the Americas): HTML and PDF in en/es/pt/fr.",
+)
+def regional_reports(context: dg.AssetExecutionContext, ciess: CiessHome) -> dg.MaterializeResult:
+    keys = context.partition_key.keys_by_dimension
+    settings = ciess.settings()
+    files = produce(settings, Period.parse(keys["period"]), only_geos=[keys["region"]], progress=context.log.info)
+    return dg.MaterializeResult(
+        metadata={
+            "files": "\n".join(f"{f.html}\n{f.pdf}" for f in files),
+            "index": dg.MetadataValue.path(str(settings.home / "reports" / "index.html")),
+        }
+    )
+
+
+regional_reports_job = dg.define_asset_job(
+    "regional_reports_job",
+    selection=[regional_reports],
+    partitions_def=REPORT_PARTITIONS,
+    description="Produce the regional summaries of one quarter (backfill any past quarter from the UI).",
+)
+
+
+def quarter_due(today, deadline_days: int) -> Period | None:
+    """The quarter whose reports are due: the last closed one, once its deadline has passed."""
+    closed = period_of(today).previous()
+    return closed if today > closed.deadline(deadline_days) else None
+
+
+@dg.schedule(cron_schedule="0 6 * * *", job=regional_reports_job, default_status=dg.DefaultScheduleStatus.RUNNING)
+def quarterly_reports_schedule(context: dg.ScheduleEvaluationContext, ciess: CiessHome):
+    """Every morning: once the closed quarter's deadline (45 days, configurable) has passed, its reports."""
+    today = context.scheduled_execution_time.date()
+    due = quarter_due(today, ciess.settings().deadline_days)
+    if due is None:
+        return dg.SkipReason(f"the deadline of {period_of(today).previous()} has not passed yet")
+    return [
+        dg.RunRequest(
+            run_key=f"reports-{due}-{region}",
+            partition_key=dg.MultiPartitionKey({"period": str(due), "region": region}),
+        )
+        for region in REPORT_PARTITIONS.get_partitions_def_for_dimension("region").get_partition_keys()
+    ]
 
 
 class InboxFile(dg.Config):
@@ -186,9 +247,10 @@ def dbt_resource() -> DbtCliResource:
 
 
 defs = dg.Definitions(
-    assets=[lake, warehouse_models, published_warehouse],
+    assets=[lake, warehouse_models, published_warehouse, regional_reports],
     asset_checks=[marts_plausibility],
-    jobs=[warehouse_build, inbox_intake],
+    jobs=[warehouse_build, inbox_intake, regional_reports_job],
     sensors=[inbox_sensor],
+    schedules=[quarterly_reports_schedule],
     resources={"ciess": CiessHome(), "dbt": dbt_resource()},
 )

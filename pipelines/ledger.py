@@ -155,15 +155,18 @@ class Ledger:
         import pyarrow.parquet as pq
 
         columns = ("submission_id", "institution", "kind", "period", "status", "received_at", "sha256",
-                   "version", "supersedes", "late", "rows", "errors", "warnings")  # fmt: skip
+                   "version", "supersedes", "late", "rows", "errors", "warnings", "rule_counts")  # fmt: skip
         rows = self.all()
+        values = {name: [getattr(row, name) for row in rows] for name in columns}
+        values["rule_counts"] = [json.dumps(row.rule_counts, sort_keys=True) for row in rows]
         table = pa.table(
-            {name: [getattr(row, name) for row in rows] for name in columns},
+            values,
             schema=pa.schema([
                 ("submission_id", pa.string()), ("institution", pa.string()), ("kind", pa.string()),
                 ("period", pa.string()), ("status", pa.string()), ("received_at", pa.string()),
                 ("sha256", pa.string()), ("version", pa.int64()), ("supersedes", pa.string()),
                 ("late", pa.bool_()), ("rows", pa.int64()), ("errors", pa.int64()), ("warnings", pa.int64()),
+                ("rule_counts", pa.string()),
             ]),
         )  # fmt: skip
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,9 @@ MART_NAMES = (
     "capacity_americas",
     "submission_compliance",
     "training_activity_mix",
+    "submission_rule_counts",
+    "institutions",
+    "subregions",
 )
 
 

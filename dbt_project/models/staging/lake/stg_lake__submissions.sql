@@ -11,5 +11,6 @@ select
     late,
     rows as row_count,
     errors,
-    warnings
+    warnings,
+    rule_counts
 from {{ source('lake', 'submissions') }}
