@@ -122,7 +122,14 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     )
     click.echo(f"\nmarts.capacity_by_subregion, {latest}:")
     click.echo(render(result.columns, result.rows, "table"))
-    click.echo(f'\nQuery the marts: ciess --home {settings.home} query "select * from capacity_by_country"')
+    click.echo(f'Query the marts: ciess --home {settings.home} query "select * from capacity_by_country"')
+
+    from pipelines.reports import produce, reports_dir
+
+    click.echo(f"\nWriting the regional summaries of {latest} (ciess report) ...", err=True)
+    files = produce(settings, Period.parse(latest), progress=lambda line: click.echo(f"  writing {line}", err=True))
+    click.echo(f"\n{len(files)} regional summaries (HTML and PDF) of {latest}; index page:")
+    click.echo(f"  {reports_dir(settings) / 'index.html'}")
 
 
 @cli.command("build")
