@@ -22,6 +22,10 @@ def test_definitions_hold_the_whole_path_of_a_submission():
     checks = {key.name for key in graph.asset_check_keys}
     assert "plausibility" in checks
     assert defs.resolve_job_def("warehouse_build") is not None
+    reports = graph.get(dg.AssetKey("regional_reports"))
+    assert dg.AssetKey("published_warehouse") in reports.parent_keys  # reports read the published marts only
+    assert {"period", "region"} == {d.name for d in reports.partitions_def.partitions_defs}
+    assert defs.resolve_schedule_def("quarterly_reports_schedule").job_name == "regional_reports_job"
 
 
 def test_inbox_sensor_requests_one_run_per_dropped_file(tmp_path):
