@@ -231,6 +231,79 @@ def report_command(settings: Settings, period: str, subregions: tuple[str, ...],
     )
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.pass_obj
+def serve_command(settings: Settings, host: str, port: int) -> None:
+    """Run the upload portal: web pages and HTTP API over the same intake as `ciess submit`.
+
+    Institutions sign in with the token made by `ciess tokens create`. The API is described at
+    /docs and /openapi.json.
+    """
+    import uvicorn
+
+    from pipelines.portal import create_app
+
+    click.echo(f"Portal on http://{host}:{port}/ (API description: http://{host}:{port}/docs); home {settings.home}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """Access tokens of the upload portal (one per institution; stored hashed)."""
+
+
+def _token_store(settings: Settings):
+    from pipelines.access import TokenStore
+
+    settings.ensure()
+    return TokenStore(settings.home / "access.sqlite")
+
+
+@tokens_group.command("create")
+@click.option("--institution", help="Institution code the token acts for.")
+@click.option("--operator", is_flag=True, help="A CIESS operator token: sees every institution.")
+@click.option("--label", default="", help="A note to recognise the token by (who holds it).")
+@click.pass_obj
+def tokens_create(settings: Settings, institution: str | None, operator: bool, label: str) -> None:
+    """Make a token and print it once (it is stored only as a hash)."""
+    from pipelines.reference import institutions
+
+    if operator == bool(institution):
+        raise UsageError("say either --institution CODE or --operator")
+    if institution and institution not in institutions():
+        raise UsageError(f"unknown institution {institution!r}; `ciess institutions` lists the codes")
+    token, record = _token_store(settings).create(None if operator else institution, label)
+    click.echo(token)
+    click.echo(
+        f"token id {record.token_id} for {record.institution or 'operator'}: give it to its holder now; "
+        "it cannot be shown again (revoke with `ciess tokens revoke " + record.token_id + "`)",
+        err=True,
+    )
+
+
+@tokens_group.command("list")
+@click.pass_obj
+def tokens_list(settings: Settings) -> None:
+    """List tokens (never their values)."""
+    for record in _token_store(settings).all():
+        state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
+        click.echo(
+            f"{record.token_id}  {record.institution or 'OPERATOR':<16} {record.created_at}  {state:<30} {record.label}"
+        )
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+def tokens_revoke(settings: Settings, token_id: str) -> None:
+    """Revoke a token by its id: it stops working at once."""
+    if not _token_store(settings).revoke(token_id):
+        raise UsageError(f"no active token with id {token_id!r}; `ciess tokens list` shows them")
+    click.echo(f"revoked {token_id}")
+
+
 @cli.command("institutions")
 def institutions_command() -> None:
     """List the institutions of the registry (code, country, subregion, receipt language)."""

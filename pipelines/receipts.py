@@ -76,36 +76,38 @@ def _say(group: str, key: str, lang: str, **values: Any) -> str:
     return (texts.get(lang) or texts["en"]).format(**values)
 
 
+def headline(receipt: dict[str, Any], contract: Contract, lang: str, deadline: str) -> dict[str, str | None]:
+    """The receipt's first lines in the reader's language: verdict, late, supersedes, counts."""
+    kind = contract.labels.get(lang, contract.kind)
+    return {
+        "verdict": _say("verdict", receipt["status"], lang, kind=kind, period=receipt["period"],
+                        version=receipt["version"], errors=receipt["errors"]),
+        "late": _say("labels", "late", lang, deadline=deadline) if receipt["late"] else None,
+        "supersedes": _say("labels", "supersedes", lang, supersedes=receipt["supersedes"])
+        if receipt["supersedes"] else None,
+        "counts": _say("labels", "counts", lang, rows=receipt["rows"], errors=receipt["errors"],
+                       warnings=receipt["warnings"]),
+    }  # fmt: skip
+
+
+def first_problems(receipt: dict[str, Any]) -> list[dict[str, Any]]:
+    """Errors before warnings, in row order: what a person should fix first."""
+    ordered = sorted(receipt["issues"], key=lambda r: (r["severity"] != "error", r["row"] or 0))
+    return ordered[:ISSUES_SHOWN_IN_TEXT]
+
+
 def render_text(
     receipt: dict[str, Any], contract: Contract, lang: str, receipt_path: str, issues_path: str, deadline: str
 ) -> str:
     """What `ciess submit` prints for a person."""
-    kind = contract.labels.get(lang, contract.kind)
-    lines = [
-        _say(
-            "verdict",
-            receipt["status"],
-            lang,
-            kind=kind,
-            period=receipt["period"],
-            version=receipt["version"],
-            errors=receipt["errors"],
-        )
-    ]
-    if receipt["late"]:
-        lines.append(_say("labels", "late", lang, deadline=deadline))
-    if receipt["supersedes"]:
-        lines.append(_say("labels", "supersedes", lang, supersedes=receipt["supersedes"]))
-    lines.append(
-        _say("labels", "counts", lang, rows=receipt["rows"], errors=receipt["errors"], warnings=receipt["warnings"])
-    )
+    top = headline(receipt, contract, lang, deadline)
+    lines = [line for line in (top["verdict"], top["late"], top["supersedes"], top["counts"]) if line]
     if receipt["rule_counts"]:
         lines.append(_say("labels", "by_rule", lang))
         width = max(len(rule) for rule in receipt["rule_counts"])
         lines.extend(f"  {rule:<{width}}  {count}" for rule, count in receipt["rule_counts"].items())
         lines.append(_say("labels", "first", lang))
-        ordered = sorted(receipt["issues"], key=lambda r: (r["severity"] != "error", r["row"] or 0))
-        for record in ordered[:ISSUES_SHOWN_IN_TEXT]:
+        for record in first_problems(receipt):
             where = (
                 f"{_say('labels', 'row', lang)} {record['row']}"
                 if record["row"] is not None
