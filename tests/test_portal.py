@@ -55,6 +55,9 @@ def test_upload_returns_the_receipt_and_lists_it(portal):
     ]
     again = portal.client.get(f"/api/submissions/{receipt['submission_id']}", headers=portal.auth("AR-ANSES"))
     assert again.json() == receipt
+    # the warehouse, the sensor and the reports read the same ledger and lake as for `ciess submit`
+    (current,) = Ledger(portal.settings.ledger_path).current_versions()
+    assert current.submission_id == receipt["submission_id"] and (portal.settings.home / current.lake_path).exists()
 
 
 def test_rejected_upload_has_its_issues_csv(portal):
