@@ -6,7 +6,6 @@ are streamed to disk under a size limit, their content type checked, and the cli
 is kept only as a label, never used as a path.
 """
 
-
 import json
 import os
 import re
