@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.sqlite_store import connect, initialise
+
 TOKEN_PREFIX = "ciess_"
 
 _SCHEMA = """
@@ -51,15 +53,10 @@ def _hash(token: str) -> str:
 class TokenStore:
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as connection:
-            connection.execute("pragma journal_mode=wal")
-            connection.executescript(_SCHEMA)
+        initialise(path, _SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-        connection.row_factory = sqlite3.Row
-        return connection
+        return connect(self.path)
 
     def create(self, institution: str | None, label: str = "") -> tuple[str, TokenRecord]:
         """A new token; its clear value is returned once and never stored."""

@@ -13,6 +13,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.sqlite_store import connect, initialise
+
 ACCEPTED_STATUSES = ("ACCEPTED", "ACCEPTED_WITH_WARNINGS")
 
 _SCHEMA = """
@@ -70,16 +72,10 @@ class LedgerRow:
 class Ledger:
     def __init__(self, path: Path):
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(self._connect()) as connection:
-            connection.execute("pragma journal_mode=wal")
-            connection.executescript(_SCHEMA)
+        initialise(path, _SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.path, timeout=600, isolation_level=None)
-        connection.row_factory = sqlite3.Row
-        connection.execute("pragma busy_timeout=600000")
-        return connection
+        return connect(self.path)
 
     @contextmanager
     def decision(self) -> Iterator[sqlite3.Connection]:

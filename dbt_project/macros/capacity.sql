@@ -37,3 +37,15 @@
     ) }} as gender_parity_index,
     {{ safe_ratio('sum(ciess_completed_hours)', 'sum(completed_hours)') }} as ciess_hours_share
 {%- endmacro %}
+
+{% macro capacity_rollup(group_by) -%}
+    -- Rollup: numerators and denominators are added, then divided (never a mean of ratios).
+    -- Coverage-type ratios only count institutions with a current roster.
+    select
+        {% for column in group_by %}{{ column }},
+        {% endfor %}count(*) as institutions_expected,
+        count(*) filter (where has_roster or has_training) as institutions_reporting,
+        {{ capacity_measures() }}
+    from {{ ref('int_capacity__institution_period') }}
+    group by {{ group_by | join(', ') }}
+{%- endmacro %}
