@@ -9,7 +9,7 @@ export CIESS_HOME ?= $(abspath data)
 export DAGSTER_HOME ?= $(CIESS_HOME)/dagster
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test lint check-defs dagster-home install lock clean
+.PHONY: demo test bench lint check-defs dagster-home install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,12 +26,16 @@ $(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' | 
 
 install: $(STAMP) $(MANIFEST)
 
+# Intake benchmark against DuckDB's plain load; results in docs/performance.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/intake_bench.py $(if $(QUICK),--quick,)
+
 demo: $(STAMP) $(MANIFEST) dagster-home
 	$(BIN)/ciess demo
 
 lint: $(STAMP) $(MANIFEST)
-	$(BIN)/ruff check pipelines sources tests
-	$(BIN)/ruff format --check pipelines sources tests
+	$(BIN)/ruff check pipelines sources tests benchmarks
+	$(BIN)/ruff format --check pipelines sources tests benchmarks
 	@mkdir -p $(CIESS_HOME)/warehouse
 	$(BIN)/sqlfluff lint --nocolor dbt_project/models dbt_project/tests
 
