@@ -168,6 +168,8 @@ class RuleCatalog:
     true_words: frozenset[str]
     false_words: frozenset[str]
     pii_header_words: frozenset[str]
+    pii_header_phrases: tuple[str, ...]
+    pii_header_exclusions: frozenset[str]
 
     def severity(self, code: str) -> str:
         return self.rules[code]["severity"]
@@ -204,10 +206,9 @@ def rule_catalog() -> RuleCatalog:
         true_words=frozenset(str(word) for word in raw["booleans"][True]),
         false_words=frozenset(str(word) for word in raw["booleans"][False]),
         pii_header_words=frozenset(raw["pii_header_words"]),
+        pii_header_phrases=tuple(raw["pii_header_phrases"]),
+        pii_header_exclusions=frozenset(raw["pii_header_exclusions"]),
     )
-
-
-RULE_CODES: tuple[str, ...] = ()  # filled lazily by rule_codes(); kept for readers grepping the name
 
 
 def rule_codes() -> tuple[str, ...]:

@@ -8,6 +8,7 @@ PII_COLUMN, COLUMN_UNKNOWN.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipelines.contracts import Contract, header_words, normalise_header, rule_catalog
@@ -20,22 +21,39 @@ class HeaderMap:
     issues: list[Issue] = field(default_factory=list)
 
 
-def map_headers(headers: list[str], contract: Contract, has_data: list[bool]) -> HeaderMap:
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_PHONE = re.compile(r"^\+[0-9][0-9 ()\-.]{6,}$")
+
+
+def looks_like_pii(header: str, values: list) -> bool:
+    """A header naming a personal identifier, or values that are e-mails or phone numbers."""
+    catalog = rule_catalog()
+    words, key = header_words(header), normalise_header(header)
+    named = key in catalog.pii_header_words or any(word in catalog.pii_header_words for word in words)
+    named = named or any(phrase in key for phrase in catalog.pii_header_phrases)
+    if named and not any(word in catalog.pii_header_exclusions for word in words):
+        return True
+    texts = [str(value).strip() for value in values if value not in (None, "")]
+    matching = sum(1 for text in texts if _EMAIL.match(text) or _PHONE.match(text))
+    return bool(texts) and matching * 2 >= len(texts)
+
+
+def map_headers(headers: list[str], contract: Contract, has_data: list[bool], samples: list[list]) -> HeaderMap:
+    """`samples[i]`: a few values of the file's column i (to recognise identifiers by their content)."""
     index = contract.header_index
-    pii_words = rule_catalog().pii_header_words
     result = HeaderMap()
     seen: dict[str, list[int]] = {}
     for position, header in enumerate(headers):
         key = normalise_header(header)
-        if not key:
-            if has_data[position]:
-                result.issues.append(Issue("COLUMN_UNKNOWN", params={"header": f"#{position + 1}"}))
-            continue
-        canonical = index.get(key)
+        canonical = index.get(key) if key else None
         if canonical:
             seen.setdefault(canonical, []).append(position)
-        elif key in pii_words or any(word in pii_words for word in header_words(header)):
-            result.issues.append(Issue("PII_COLUMN", column=header, params={"header": header}))
+        elif looks_like_pii(header, samples[position]):
+            label = header or f"#{position + 1}"
+            result.issues.append(Issue("PII_COLUMN", column=label, params={"header": label}))
+        elif not key:
+            if has_data[position]:
+                result.issues.append(Issue("COLUMN_UNKNOWN", params={"header": f"#{position + 1}"}))
         else:
             result.issues.append(Issue("COLUMN_UNKNOWN", column=header, params={"header": header}))
     for canonical, positions in seen.items():

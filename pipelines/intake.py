@@ -83,6 +83,7 @@ def submit(
 ) -> SubmissionResult:
     path = Path(path)
     parsed, lang = check_request(path, institution, kind, period, lang)
+    period = str(parsed)  # one spelling of the period everywhere (ledger, lake, receipt)
     settings.ensure()
     ledger = Ledger(settings.ledger_path)
     received_at = (received_at or datetime.now(UTC)).astimezone(UTC)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_PERIOD = re.compile(r"^(\d{4})-Q([1-4])$")
+_PERIOD = re.compile(r"^([12][0-9]{3})-Q([1-4])$")  # ASCII digits only, years 1000-2999
 
 
 class PeriodError(ValueError):

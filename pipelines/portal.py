@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
+import jinja2
 import yaml
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -181,7 +182,8 @@ def create_app(settings: Settings, rate_limit: int | None = None) -> FastAPI:
     tokens = TokenStore(settings.home / "access.sqlite")
     limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")))
     ledger = Ledger(settings.ledger_path)
-    pages = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
+    pages = Jinja2Templates(env=environment)  # every page escaped: file contents reach the receipt page
     app = FastAPI(
         title="CIESS submissions portal",
         version="1.0.0",

@@ -194,7 +194,10 @@ def _read_workbook(handle, contract: Contract) -> RawTable:
         )
         if sheet is None:
             raise FileRefused("FILE_EMPTY")
-        records = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+        try:
+            records = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
+        except Exception as error:  # a damaged sheet: any parser error means the workbook cannot be read
+            raise FileRefused("FILE_FORMAT", detail="a damaged Excel workbook") from error
     finally:
         workbook.close()
     table = _table_from_records(records, contract)

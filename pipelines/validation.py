@@ -29,6 +29,7 @@ _DTYPES = {
     "boolean": "boolean",
 }
 _SEP = "@"  # pandera check names are RULE@column
+SAMPLE_ROWS = 200  # rows looked at to recognise personal identifiers by their content
 
 
 @dataclass
@@ -148,6 +149,10 @@ def cells_frame(source: RawTable, positions: dict[str, int]) -> pd.DataFrame:
     return frame
 
 
+def _filled(cell) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
 def validate_file(path: Path, contract: Contract, period: Period) -> FileValidation:
     """Read, map headers, convert types and check every rule of the contract."""
     result = FileValidation()
@@ -158,9 +163,13 @@ def validate_file(path: Path, contract: Contract, period: Period) -> FileValidat
         return result
     result.source = source
     result.rows = len(source.rows)
-    width = len(source.headers)
-    has_data = [any(pos < len(row) and row[pos] not in (None, "") for row in source.rows) for pos in range(width)]
-    header_map = map_headers(source.headers, contract, has_data)
+    width = max([len(source.headers), *map(len, source.rows)])
+    headers = source.headers + [""] * (width - len(source.headers))  # cells right of the header are unknown columns
+    has_data = [any(pos < len(row) and _filled(row[pos]) for row in source.rows) for pos in range(width)]
+    samples = [
+        [row[pos] for row in source.rows[:SAMPLE_ROWS] if pos < len(row) and _filled(row[pos])] for pos in range(width)
+    ]
+    header_map = map_headers(headers, contract, has_data, samples)
     result.issues.extend(header_map.issues)
     if any(issue.severity == "error" for issue in header_map.issues):
         return result  # rows cannot be read against a header that is wrong

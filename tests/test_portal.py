@@ -236,3 +236,22 @@ def test_sign_in_page_refuses_a_bad_token_clearly(portal):
     fresh = TestClient(portal.app)  # no language chosen yet: the institution's own (Brazil: Portuguese)
     signed = fresh.post("/signin", data={"token": portal.tokens["BR-INSS"]}, follow_redirects=True)
     assert "Enviar um arquivo" in signed.text
+
+
+def test_an_institution_cannot_upload_as_another(portal):
+    response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", institution="BR-INSS")
+    assert response.status_code == 201 and response.json()["institution"] == "AR-ANSES"
+
+
+def test_file_contents_are_escaped_on_the_receipt_page(portal, tmp_path):
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(
+        "staff_id,sex,birth_year,hire_date,occupational_group,employment_type,fte\n"
+        "E1,<script>alert(1)</script>,1980,2010-01-01,IT,PERMANENT,1\n",
+        encoding="utf-8",
+    )
+    receipt = portal.upload("AR-ANSES", hostile, kind="staffing").json()
+    portal.client.post("/signin", data={"token": portal.tokens["operator"]})
+    page = portal.client.get(f"/receipts/{receipt['submission_id']}")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text

@@ -124,4 +124,4 @@ def test_dbt_unit_tests_of_every_kpi_formula_pass(built):
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "PASS=5 " in done.stdout and "ERROR=0" in done.stdout
+    assert "PASS=6 " in done.stdout and "ERROR=0" in done.stdout

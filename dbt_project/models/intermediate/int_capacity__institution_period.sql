@@ -77,7 +77,9 @@ select
     case when roster.institution_code is not null then coalesce(trained.staff_trained_male, 0) end
         as staff_trained_male,
     activity.completed_hours,
-    case when roster.institution_code is not null then activity.completed_hours end as completed_hours_rostered,
+    -- an institution with a roster and no training file trained no one for no hours: 0, as for staff_trained
+    case when roster.institution_code is not null then coalesce(activity.completed_hours, 0) end
+        as completed_hours_rostered,
     activity.ciess_completed_hours,
     activity.closed_enrolments,
     activity.completions,

@@ -1,6 +1,8 @@
--- Every institution of the registry for every period anyone reported: who was expected, where.
+-- Every institution of the registry for every period with at least one accepted submission:
+-- who was expected, where. (A rejected file alone does not open a period.)
 with periods as (
     select distinct period from {{ ref('stg_lake__submissions') }}
+    where status in ('ACCEPTED', 'ACCEPTED_WITH_WARNINGS')
 )
 
 select
