@@ -107,7 +107,18 @@ def main() -> None:
             + (f" --rows {' '.join(map(str, args.rows))}" if args.rows else "")
         )
         section = f"## Intake, measured {stamp}\n\nMachine: {machine()}.\nCommand: `{command}`.\n\n{text}\n"
-        (ROOT / "docs" / "performance.md").write_text(HEADER + section, encoding="utf-8")
+        write_section(ROOT / "docs" / "performance.md", section)
+
+
+START, END = "<!-- intake benchmark: written by benchmarks/run -->", "<!-- end of intake benchmark -->"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Replace the benchmark's own section of the page; the rest of the page is kept."""
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER + START + "\n" + END + "\n"
+    before, _, rest = text.partition(START)
+    _, _, after = rest.partition(END)
+    path.write_text(f"{before}{START}\n{section}{END}{after}", encoding="utf-8")
 
 
 HEADER = """# Performance
