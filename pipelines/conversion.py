@@ -8,7 +8,6 @@ never turns a whole column into text (pandera's coerce=True would).
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -47,20 +46,19 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def to_text(raw: pd.Series) -> pd.Series:
-    if raw.map(lambda v: v is None or isinstance(v, str)).all():
+def to_text(raw: pd.Series, all_text: bool = False) -> pd.Series:
+    """`all_text`: every cell is already text or empty (CSV), so no cell needs looking at one by one."""
+    if all_text:
         return raw.fillna("").astype("string").str.strip()
     return raw.map(cell_text).astype("string")
 
 
 def _fold(text: pd.Series) -> pd.Series:
-    return text.map(
-        lambda v: unicodedata.normalize("NFKD", v).encode("ascii", "ignore").decode("ascii").lower(),
-        na_action="ignore",
-    )
+    """Lower case without accents ("Sí" -> "si"), column-wise."""
+    return text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
 
 
-def convert_column(raw: pd.Series, text: pd.Series, column: Column) -> pd.Series:
+def convert_column(raw: pd.Series, text: pd.Series, column: Column, all_text: bool = False) -> pd.Series:
     """Typed values; NA where the text is empty or does not convert."""
     empty = text == ""
     if column.type == "text":
@@ -74,7 +72,7 @@ def convert_column(raw: pd.Series, text: pd.Series, column: Column) -> pd.Series
         ok = text.str.match(_DECIMAL)
         return pd.to_numeric(text.where(ok).str.replace(",", ".", regex=False), errors="coerce").astype("Float64")
     if column.type == "date":
-        return _convert_dates(raw, text)
+        return _convert_dates(raw, text, all_text)
     if column.type == "boolean":
         catalog = rule_catalog()
         folded = _fold(text)
@@ -85,9 +83,9 @@ def convert_column(raw: pd.Series, text: pd.Series, column: Column) -> pd.Series
     raise ValueError(f"contract column {column.name} has unknown type {column.type!r}")
 
 
-def _convert_dates(raw: pd.Series, text: pd.Series) -> pd.Series:
+def _convert_dates(raw: pd.Series, text: pd.Series, all_text: bool) -> pd.Series:
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    native = raw.map(lambda v: isinstance(v, date))
+    native = pd.Series(False, index=raw.index) if all_text else raw.map(lambda v: isinstance(v, date))
     if native.any():
         result[native] = pd.to_datetime(
             raw[native].map(lambda v: v if isinstance(v, datetime) else datetime(v.year, v.month, v.day))
@@ -101,8 +99,9 @@ def _convert_dates(raw: pd.Series, text: pd.Series) -> pd.Series:
     return result
 
 
-def convert_table(frame: pd.DataFrame, contract: Contract) -> TypedTable:
-    """`frame` holds the file's cells under canonical column names (missing optional columns absent)."""
+def convert_table(frame: pd.DataFrame, contract: Contract, all_text: bool = False) -> TypedTable:
+    """`frame` holds the file's cells under canonical column names (missing optional columns absent);
+    `all_text` says every cell is text or empty (a CSV), which lets whole columns be converted at once."""
     typed = pd.DataFrame(index=frame.index)
     text = pd.DataFrame(index=frame.index)
     issues: list[Issue] = []
@@ -112,8 +111,8 @@ def convert_table(frame: pd.DataFrame, contract: Contract) -> TypedTable:
             typed[column.name] = _default_series(column, frame.index)
             continue
         raw = frame[column.name]
-        col_text = to_text(raw)
-        values = convert_column(raw, col_text, column)
+        col_text = to_text(raw, all_text)
+        values = convert_column(raw, col_text, column, all_text)
         empty = col_text == ""
         if column.required:
             issues.extend(

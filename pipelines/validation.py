@@ -173,7 +173,7 @@ def validate_file(path: Path, contract: Contract, period: Period) -> FileValidat
     result.issues.extend(header_map.issues)
     if any(issue.severity == "error" for issue in header_map.issues):
         return result  # rows cannot be read against a header that is wrong
-    table = convert_table(cells_frame(source, header_map.positions), contract)
+    table = convert_table(cells_frame(source, header_map.positions), contract, all_text=source.format == "csv")
     result.issues.extend(table.issues)
     result.issues.extend(check_rows(table, contract, period))
     if not result.has_errors:
