@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines import warehouse
+from pipelines.ledger import Ledger
 from pipelines.settings import Settings
 
 DAGSTER_CONFIG = "telemetry:\n  enabled: false\n"
@@ -67,7 +68,16 @@ class _StepPrinter(logging.Handler):
                 self.say(f"  check failed: {data.asset_key.to_user_string()} {data.check_name}")
 
 
+class NothingToBuild(Exception):
+    """No accepted submission yet: there is nothing to bring into the warehouse."""
+
+
 def run_build(settings: Settings, say=print) -> BuildSummary:
+    if not settings.ledger_path.exists() or not Ledger(settings.ledger_path).current_versions():
+        raise NothingToBuild(
+            f"no accepted submission in {settings.home} yet: submit files first (`ciess submit`), "
+            "or try the whole job on sample data with `ciess demo`"
+        )
     prepare_dagster_home(settings)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from pipelines.definitions import defs  # after the environment is set: the dbt resource reads PATH
@@ -123,7 +133,8 @@ def summarise(result, settings: Settings, seconds: float) -> BuildSummary:
                 summary.failed_checks.append(f"{data.asset_key.to_user_string()} {data.check_name}{detail}")
         elif event.event_type_value == "STEP_FAILURE":
             error = event.event_specific_data.error
-            message = error.message.strip().splitlines()[-1] if error else "failed"
+            lines = [line.strip() for line in (error.message if error else "failed").splitlines()]
+            message = next((line for line in reversed(lines) if any(c.isalpha() for c in line)), "failed")
             summary.failed_steps.append(f"{event.step_key}: {message}")
     published = warehouse.published_database(settings)
     materialized = {tuple(e.asset_key.path) for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}

@@ -142,11 +142,15 @@ def build_command(settings: Settings) -> None:
     pass, the atomic switch of the published database that `ciess query` reads. A failed build
     leaves the previously published database as it was. Exit status 1 when nothing was published.
     """
-    from pipelines.build import build_log, run_build
+    from pipelines.build import NothingToBuild, build_log, run_build
     from pipelines.quality import data_docs_index
 
     click.echo(f"Building the warehouse in {settings.home} ...", err=True)
-    summary = run_build(settings, say=lambda line: click.echo(line, err=True))
+    try:
+        summary = run_build(settings, say=lambda line: click.echo(line, err=True))
+    except NothingToBuild as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_REJECTED)
     click.echo(f"Submissions brought in: {summary.current_submissions} current ({summary.ledger_rows} in the ledger)")
     click.echo(f"Checks passed: {summary.checks_passed} of {summary.checks_total} (dbt tests and Great Expectations)")
     for failure in summary.failed_checks + summary.failed_steps:

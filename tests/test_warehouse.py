@@ -125,3 +125,9 @@ def test_dbt_unit_tests_of_every_kpi_formula_pass(built):
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
     assert "PASS=6 " in done.stdout and "ERROR=0" in done.stdout
+
+
+def test_build_with_nothing_accepted_says_what_to_do(ciess):
+    result = ciess.run("build")
+    assert result.exit_code == 1
+    assert "no accepted submission" in result.output and "ciess submit" in result.output
