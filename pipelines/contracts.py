@@ -209,7 +209,3 @@ def rule_catalog() -> RuleCatalog:
         pii_header_phrases=tuple(raw["pii_header_phrases"]),
         pii_header_exclusions=frozenset(raw["pii_header_exclusions"]),
     )
-
-
-def rule_codes() -> tuple[str, ...]:
-    return tuple(rule_catalog().rules)
