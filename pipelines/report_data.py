@@ -46,7 +46,8 @@ def _records(connection: duckdb.DuckDBPyConnection, sql: str, params: list | Non
 
 def geos(connection: duckdb.DuckDBPyConnection) -> list[str]:
     return [AMERICAS] + [
-        row["subregion_code"] for row in _records(connection, "select subregion_code from marts.subregions order by 1")
+        row["subregion_code"]
+        for row in _records(connection, "select subregion_code from marts.registry_subregions order by 1")
     ]
 
 
@@ -55,7 +56,7 @@ def periods(connection: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def _scope(geo: str) -> tuple[str, list]:
-    """SQL filter on marts.institutions (alias i) for the geo."""
+    """SQL filter on marts.registry_institutions (alias i) for the geo."""
     return ("true", []) if geo == AMERICAS else ("i.subregion_code = ?", [geo])
 
 
@@ -66,7 +67,7 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
         rollup = "select * from marts.capacity_americas where period = ?"
         rollup_params: list = []
     else:
-        (row,) = _records(connection, "select * from marts.subregions where subregion_code = ?", [geo])
+        (row,) = _records(connection, "select * from marts.registry_subregions where subregion_code = ?", [geo])
         names = {lang: row[f"name_{lang}"] for lang in ("en", "es", "pt", "fr")}
         rollup = "select * from marts.capacity_by_subregion where subregion_code = ? and period = ?"
         rollup_params = [geo]
@@ -84,7 +85,7 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
         f"""select i.institution_code, i.institution_name, i.country_iso2, c.*,
                    s.current_status as staffing_status, t.current_status as training_status,
                    s.on_time as staffing_on_time, t.on_time as training_on_time
-            from marts.institutions i
+            from marts.registry_institutions i
             join marts.capacity_by_institution c on c.institution_code = i.institution_code and c.period = ?
             join marts.submission_compliance s
               on s.institution_code = i.institution_code and s.period = c.period and s.kind = 'staffing'
@@ -98,7 +99,7 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
     data.late = _records(
         connection,
         f"""select i.institution_code, i.institution_name, i.country_iso2, s.kind, s.first_received_at, s.current_status
-            from marts.submission_compliance s join marts.institutions i on i.institution_code = s.institution_code
+            from marts.submission_compliance s join marts.registry_institutions i on i.institution_code = s.institution_code
             where s.period = ? and s.submitted and not s.on_time and {where}
             order by i.institution_code, s.kind""",
         [str(period), *params],
@@ -108,19 +109,15 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
     data.trend = _records(connection, trend_sql, [*rollup_params, *recent])
     data.hours_by_theme = _records(
         connection,
-        f"""select m.thematic_area, sum(m.completed_hours) as completed_hours, sum(m.completions) as completions
-            from marts.training_activity_mix m join marts.institutions i on i.institution_code = m.institution_code
-            where m.period = ? and {where}
-            group by m.thematic_area order by completed_hours desc""",
-        [str(period), *params],
+        """select thematic_area, completed_hours, completions from marts.regional_training_by_theme
+           where region_code = ? and period = ? order by completed_hours desc""",
+        [geo, str(period)],
     )
     data.quality = _records(
         connection,
-        f"""select q.rule, q.status, count(distinct q.submission_id) as submissions, sum(q.issues) as issues
-            from marts.submission_rule_counts q join marts.institutions i on i.institution_code = q.institution_code
-            where q.period = ? and {where}
-            group by q.rule, q.status order by q.status desc, issues desc, q.rule""",
-        [str(period), *params],
+        """select rule, status, submissions, issues from marts.regional_quality_by_rule
+           where region_code = ? and period = ? order by status desc, issues desc, rule""",
+        [geo, str(period)],
     )
     return data
 

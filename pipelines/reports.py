@@ -153,5 +153,7 @@ def _geo_names(settings: Settings) -> dict[str, str]:
     database = published_database(settings)
     if database.exists():
         with duckdb.connect(str(database), read_only=True) as connection:
-            names |= dict(connection.execute("select subregion_code, name_en from marts.subregions").fetchall())
+            names |= dict(
+                connection.execute("select subregion_code, name_en from marts.registry_subregions").fetchall()
+            )
     return names

@@ -26,8 +26,10 @@ MART_NAMES = (
     "submission_compliance",
     "training_activity_mix",
     "submission_rule_counts",
-    "institutions",
-    "subregions",
+    "registry_institutions",
+    "registry_subregions",
+    "regional_training_by_theme",
+    "regional_quality_by_rule",
 )
 
 
