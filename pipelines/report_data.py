@@ -99,7 +99,8 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
     data.late = _records(
         connection,
         f"""select i.institution_code, i.institution_name, i.country_iso2, s.kind, s.first_received_at, s.current_status
-            from marts.submission_compliance s join marts.registry_institutions i on i.institution_code = s.institution_code
+            from marts.submission_compliance s
+            join marts.registry_institutions i on i.institution_code = s.institution_code
             where s.period = ? and s.submitted and not s.on_time and {where}
             order by i.institution_code, s.kind""",
         [str(period), *params],
