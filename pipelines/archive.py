@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,12 +57,18 @@ def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
 
 def write_once(path: Path, data: bytes) -> None:
     """Write a new file atomically; an existing file is never replaced."""
+    write_once_with(path, lambda temporary: temporary.write_bytes(data))
+
+
+def write_once_with(path: Path, write: Callable[[Path], object]) -> None:
+    """`write_once` for content written by `write(temporary_path)` (large files, streamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
+        temporary = Path(handle.name)
     try:
-        os.link(handle.name, path)
+        write(temporary)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        os.link(temporary, path)
     finally:
-        os.unlink(handle.name)
+        temporary.unlink(missing_ok=True)

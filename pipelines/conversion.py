@@ -1,139 +1,119 @@
-"""From raw cells to typed columns, keeping the text as sent for messages.
+"""From a batch of cells to typed columns, keeping the text as sent for messages.
 
-Each contract column becomes a typed pandas column (string, Int64, Float64, datetime64, boolean)
-beside its raw text. A value that does not convert is VALUE_TYPE; an empty required value is
-VALUE_REQUIRED. Types are converted here, before pandera sees the frame, so that one bad value
-never turns a whole column into text (pandera's coerce=True would).
+Each contract column becomes a typed polars column (String, Int64, Float64, Date, Boolean) beside
+its text. A value that does not convert is VALUE_TYPE; an empty required value is VALUE_REQUIRED.
+Types are converted here, before any rule looks at the values, so that one bad value never turns a
+whole column into text (pandera's coerce=True would) and every rule sees typed values.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
+import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.issues import Issue
+from pipelines.issues import ROW_ISSUE_SCHEMA, no_row_issues
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 _INTEGER = r"^[+-]?\d+(?:\.0+)?$"
 _DECIMAL = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$"
+DTYPES = {
+    "text": pl.String,
+    "code": pl.String,
+    "integer": pl.Int64,
+    "decimal": pl.Float64,
+    "date": pl.Date,
+    "boolean": pl.Boolean,
+}
 
 
 @dataclass
-class TypedTable:
-    typed: pd.DataFrame  # canonical columns, index = spreadsheet row number
-    text: pd.DataFrame  # the same cells as text, as sent
-    issues: list[Issue] = field(default_factory=list)
+class TypedBatch:
+    typed: pl.DataFrame  # `row` and the contract's columns, typed
+    text: pl.DataFrame  # `row` and the same cells as text, as sent ("" when empty)
+    issues: pl.DataFrame  # VALUE_REQUIRED and VALUE_TYPE, ROW_ISSUE_SCHEMA
 
 
-def cell_text(value) -> str:
-    """A cell as the person sees it: Excel numbers without '.0', dates as ISO, text trimmed."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
+def _folded(text: pl.Expr) -> pl.Expr:
+    """Lower case without accents ("Sí" -> "si")."""
+    return text.str.normalize("NFKD").str.replace_all(r"[^\x00-\x7F]", "").str.to_lowercase()
 
 
-def to_text(raw: pd.Series, all_text: bool = False) -> pd.Series:
-    """`all_text`: every cell is already text or empty (CSV), so no cell needs looking at one by one."""
-    if all_text:
-        return raw.fillna("").astype("string").str.strip()
-    return raw.map(cell_text).astype("string")
-
-
-def _fold(text: pd.Series) -> pd.Series:
-    """Lower case without accents ("Sí" -> "si"), column-wise."""
-    return text.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii").str.lower()
-
-
-def convert_column(raw: pd.Series, text: pd.Series, column: Column, all_text: bool = False) -> pd.Series:
-    """Typed values; NA where the text is empty or does not convert."""
+def typed_expression(text: pl.Expr, column: Column) -> pl.Expr:
+    """Typed values; null where the text is empty or does not convert."""
     empty = text == ""
     if column.type == "text":
-        return text.mask(empty)
-    if column.type == "code":
-        return text.str.upper().mask(empty)
-    if column.type == "integer":
-        ok = text.str.match(_INTEGER)
-        return pd.to_numeric(text.where(ok), errors="coerce").round().astype("Int64")
-    if column.type == "decimal":
-        ok = text.str.match(_DECIMAL)
-        return pd.to_numeric(text.where(ok).str.replace(",", ".", regex=False), errors="coerce").astype("Float64")
-    if column.type == "date":
-        return _convert_dates(raw, text, all_text)
-    if column.type == "boolean":
+        typed = text
+    elif column.type == "code":
+        typed = text.str.to_uppercase()
+    elif column.type == "integer":
+        number = text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+        typed = pl.when(text.str.contains(_INTEGER)).then(number)
+    elif column.type == "decimal":
+        number = text.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+        typed = pl.when(text.str.contains(_DECIMAL)).then(number)
+    elif column.type == "date":
+        typed = pl.coalesce([text.str.to_date(form, strict=False) for form in DATE_FORMATS])
+    elif column.type == "boolean":
         catalog = rule_catalog()
-        folded = _fold(text)
-        result = pd.Series(pd.NA, index=text.index, dtype="boolean")
-        result[folded.isin(catalog.true_words)] = True
-        result[folded.isin(catalog.false_words)] = False
-        return result
-    raise ValueError(f"contract column {column.name} has unknown type {column.type!r}")
-
-
-def _convert_dates(raw: pd.Series, text: pd.Series, all_text: bool) -> pd.Series:
-    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
-    native = pd.Series(False, index=raw.index) if all_text else raw.map(lambda v: isinstance(v, date))
-    if native.any():
-        result[native] = pd.to_datetime(
-            raw[native].map(lambda v: v if isinstance(v, datetime) else datetime(v.year, v.month, v.day))
+        folded = _folded(text)
+        typed = (
+            pl.when(folded.is_in(list(catalog.true_words)))
+            .then(True)
+            .when(folded.is_in(list(catalog.false_words)))
+            .then(False)
         )
-        result[native] = result[native].dt.normalize()
-    for fmt in DATE_FORMATS:
-        todo = result.isna() & ~native & (text != "")
-        if not todo.any():
-            break
-        result[todo] = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-    return result
+    else:
+        raise ValueError(f"contract column {column.name} has unknown type {column.type!r}")
+    return pl.when(~empty).then(typed).cast(DTYPES[column.type])
 
 
-def convert_table(frame: pd.DataFrame, contract: Contract, all_text: bool = False) -> TypedTable:
-    """`frame` holds the file's cells under canonical column names (missing optional columns absent);
-    `all_text` says every cell is text or empty (a CSV), which lets whole columns be converted at once."""
-    typed = pd.DataFrame(index=frame.index)
-    text = pd.DataFrame(index=frame.index)
-    issues: list[Issue] = []
-    for column in contract.columns:
-        if column.name not in frame:
-            text[column.name] = pd.Series("", index=frame.index, dtype="string")
-            typed[column.name] = _default_series(column, frame.index)
-            continue
-        raw = frame[column.name]
-        col_text = to_text(raw, all_text)
-        values = convert_column(raw, col_text, column, all_text)
-        empty = col_text == ""
-        if column.required:
-            issues.extend(
-                Issue("VALUE_REQUIRED", row=int(row), column=column.name, value="") for row in col_text.index[empty]
-            )
-        bad = ~empty & values.isna()
-        issues.extend(
-            Issue("VALUE_TYPE", row=int(row), column=column.name, value=str(col_text[row]))
-            for row in col_text.index[bad]
-        )
-        if column.default is not None:
-            values = values.mask(empty, column.default)
-        text[column.name] = col_text
-        typed[column.name] = values
-    return TypedTable(typed=typed, text=text, issues=issues)
-
-
-def _default_series(column: Column, index: pd.Index) -> pd.Series:
-    dtype = {"text": "string", "code": "string", "integer": "Int64", "decimal": "Float64", "boolean": "boolean"}.get(
-        column.type, "datetime64[us]"
+def convert_batch(cells: pl.DataFrame, positions: dict[str, int], contract: Contract) -> TypedBatch:
+    """`cells`: a reader batch (`row`, `c0`...); `positions`: contract column -> file position."""
+    text = cells.select(
+        "row",
+        *(
+            (pl.col(f"c{positions[c.name]}") if c.name in positions else pl.lit("", pl.String)).alias(c.name)
+            for c in contract.columns
+        ),
     )
-    if column.default is None:
-        return pd.Series(pd.NA if dtype != "datetime64[us]" else np.datetime64("NaT"), index=index, dtype=dtype)
-    return pd.Series(column.default, index=index, dtype=dtype)
+    typed_columns, flags = [], []
+    for column in contract.columns:
+        given = pl.col(column.name)
+        value = typed_expression(given, column)
+        if column.default is not None:  # empty cells take the default; cells that do not convert stay null
+            value = pl.when(given == "").then(pl.lit(column.default, DTYPES[column.type])).otherwise(value)
+        typed_columns.append(value.alias(column.name))
+        if column.name in positions:
+            flags.append(("VALUE_TYPE", column.name, (given != "") & pl.col(f"{column.name}__typed").is_null()))
+            if column.required:
+                flags.append(("VALUE_REQUIRED", column.name, given == ""))
+    typed = text.select("row", *typed_columns)
+    checked = pl.concat([text, typed.drop("row").select(pl.all().name.suffix("__typed"))], how="horizontal").select(
+        "row", *(flag.alias(f"__flag{i}") for i, (_, _, flag) in enumerate(flags))
+    )
+    return TypedBatch(typed=typed, text=text, issues=flagged_issues(checked, text, flags))
+
+
+def flagged_issues(checked: pl.DataFrame, text: pl.DataFrame, flags: list[tuple]) -> pl.DataFrame:
+    """Issues from boolean columns `__flag<i>` of `checked` (one per (rule, column, _) of `flags`),
+    quoting the cell as sent from `text`."""
+    if not flags:
+        return no_row_issues()
+    names = [f"__flag{i}" for i in range(len(flags))]
+    failing = checked.select("row", *names).filter(pl.any_horizontal(names))
+    if failing.is_empty():
+        return no_row_issues()
+    failing = failing.join(text, on="row", how="left")
+    found = [
+        failing.filter(pl.col(name)).select(
+            "row",
+            pl.lit(rule).alias("rule"),
+            pl.lit(column).alias("column"),
+            pl.col(column).alias("value"),
+            pl.lit(None, pl.Int64).alias("first_row"),
+        )
+        for name, (rule, column, _) in zip(names, flags, strict=True)
+    ]
+    return pl.concat(found).cast(ROW_ISSUE_SCHEMA)

@@ -6,30 +6,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
+import polars as pl
 
-from pipelines.issues import Issue
+from pipelines.conversion import TypedBatch
+from pipelines.issues import ROW_ISSUE_SCHEMA, Issue
 from pipelines.lake import read_keys
 from pipelines.ledger import Ledger
 from pipelines.periods import Period
-from pipelines.pseudonym import pseudonymise
 
 HEADCOUNT_JUMP_LIMIT = 0.25
 
 
-def staff_not_in_roster(
-    typed: pd.DataFrame, ledger: Ledger, home: Path, institution: str, period: Period, key: bytes
-) -> list[Issue]:
+def roster_keys(ledger: Ledger, home: Path, institution: str, period: Period) -> pl.Series | None:
+    """The hashed staff identifiers of the period's current roster; None when there is none."""
     roster = ledger.current(institution, "staffing", str(period))
     if roster is None or roster.lake_path is None:
-        return [Issue("STAFF_NOT_IN_ROSTER", variant="no_roster")]
-    known = read_keys(home / roster.lake_path)
-    staff = typed["staff_id"].astype(str)
-    hashed = pd.Series(pseudonymise(key, staff.tolist()), index=staff.index)
-    missing = ~hashed.isin(known)
-    return [
-        Issue("STAFF_NOT_IN_ROSTER", row=int(row), column="staff_id", value=staff[row]) for row in staff.index[missing]
-    ]
+        return None
+    return read_keys(home / roster.lake_path)
+
+
+def staff_not_in_roster(batch: TypedBatch, hashed_staff: pl.Series, known: pl.Series) -> pl.DataFrame:
+    """STAFF_NOT_IN_ROSTER for each row of a training batch whose staff is not in the roster."""
+    missing = batch.text.filter((~hashed_staff.is_in(known.implode())).fill_null(False))
+    return missing.select(
+        "row",
+        pl.lit("STAFF_NOT_IN_ROSTER").alias("rule"),
+        pl.lit("staff_id").alias("column"),
+        pl.col("staff_id").alias("value"),
+        pl.lit(None, pl.Int64).alias("first_row"),
+    ).cast(ROW_ISSUE_SCHEMA)
 
 
 def headcount_jump(rows: int, ledger: Ledger, institution: str, period: Period) -> list[Issue]:

@@ -10,17 +10,21 @@ import difflib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from pipelines.archive import ArchivedFile, archive_file, write_once
+import polars as pl
+
+from pipelines.archive import ArchivedFile, archive_file, write_once, write_once_with
 from pipelines.contracts import KINDS, LANGUAGES, Contract, load_contract
-from pipelines.cross_checks import headcount_jump, staff_not_in_roster
-from pipelines.issues import Issue
-from pipelines.lake import lake_file, pseudonymised_frame, publish_staged, write_staged
+from pipelines.conversion import TypedBatch
+from pipelines.cross_checks import headcount_jump, roster_keys, staff_not_in_roster
+from pipelines.issues import Issue, no_row_issues
+from pipelines.lake import StagedRows, lake_file, publish_staged
 from pipelines.ledger import Ledger, LedgerRow
 from pipelines.periods import Period, PeriodError
-from pipelines.pseudonym import load_or_create_key
+from pipelines.pseudonym import Pseudonymiser, load_or_create_key
 from pipelines.receipts import capped, issue_records, issues_csv, receipt_json, render_text, rule_counts
 from pipelines.reference import institutions
 from pipelines.settings import Settings
@@ -92,11 +96,12 @@ def submit(
     archived = archive_file(path, settings.archive_dir)
 
     issues: list[Issue] = []
+    row_issues = no_row_issues()
     rows = 0
     staged: Path | None = None
     already = ledger.find_accepted_with_hash(institution, kind, period, archived.sha256)
     if already is None:
-        issues, rows, staged = _check_and_stage(
+        issues, row_issues, rows, staged = _check_and_stage(
             archived, contract, parsed, institution, settings, ledger, submission_id
         )
 
@@ -105,18 +110,13 @@ def submit(
     try:
         with ledger.decision() as connection:
             duplicate_of = Ledger.accepted_with_hash(connection, institution, kind, period, archived.sha256)
-            errors = sum(issue.severity == "error" for issue in issues)
-            warnings = len(issues) - errors
+            records = issue_records(issues, row_issues, contract, parsed, lang)
+            errors = records.filter(pl.col("severity") == "error").height
+            warnings = records.height - errors
             version = supersedes = None
             if duplicate_of is not None:
-                status, version, rows, issues, errors, warnings = (
-                    "DUPLICATE",
-                    duplicate_of.version,
-                    duplicate_of.rows,
-                    [],
-                    0,
-                    0,
-                )
+                status, version, rows, errors, warnings = "DUPLICATE", duplicate_of.version, duplicate_of.rows, 0, 0
+                records = records.clear()
             elif errors:
                 status = "REJECTED"
             else:
@@ -124,7 +124,6 @@ def submit(
                 version = current.version + 1 if current else 1
                 supersedes = current.submission_id if current else None
                 status = "ACCEPTED_WITH_WARNINGS" if warnings else "ACCEPTED"
-            records = issue_records(issues, contract, parsed, lang)
             receipt = {
                 "submission_id": submission_id,
                 "institution": institution,
@@ -139,11 +138,11 @@ def submit(
                 "rows": rows,
                 "errors": errors,
                 "warnings": warnings,
-                "rule_counts": rule_counts(issues),
+                "rule_counts": rule_counts(records),
                 "issues": capped(records),
             }
             receipt_path, issues_path = folder / "receipt.json", folder / "issues.csv"
-            write_once(issues_path, issues_csv(records))
+            write_once_with(issues_path, partial(issues_csv, records))
             write_once(receipt_path, receipt_json(receipt))
             lake_path = None
             if status.startswith("ACCEPTED") and staged is not None:
@@ -201,19 +200,43 @@ def _check_and_stage(
     settings: Settings,
     ledger: Ledger,
     submission_id: str,
-) -> tuple[list[Issue], int, Path | None]:
-    """Every rule on the archived copy; the typed rows staged for the lake when nothing is wrong."""
+) -> tuple[list[Issue], pl.DataFrame, int, Path | None]:
+    """Every rule on the archived copy, batch by batch; the rows are staged for the lake as they
+    are checked, and the staged file is kept only when no error was found."""
     if archived.size > settings.max_upload_bytes:
         size_mb = f"{archived.size / 1024 / 1024:.1f}"
-        return [Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})], 0, None
-    checked = validate_file(archived.path, contract, period)
-    issues = list(checked.issues)
-    if checked.typed is None:
-        return issues, checked.rows, None
+        issue = Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})
+        return [issue], no_row_issues(), 0, None
     key = load_or_create_key(settings.secrets_dir)
-    if contract.kind == "training":
-        issues.extend(staff_not_in_roster(checked.typed, ledger, settings.home, institution, period, key))
+    pseudonymiser = Pseudonymiser(key)
+    staged = StagedRows(settings.lake_dir, contract, submission_id)
+    known = roster_keys(ledger, settings.home, institution, period) if contract.kind == "training" else None
+    hidden = [column.name for column in contract.columns if column.pseudonymise]
+
+    def stage(batch: TypedBatch, clean: bool) -> pl.DataFrame | None:
+        if not clean:  # the file will be rejected: nothing more to stage or compare
+            return None
+        hashed = {name: pseudonymiser(batch.typed.get_column(name)) for name in hidden}
+        staged.write(batch.typed, hashed)
+        if known is not None:
+            return staff_not_in_roster(batch, hashed["staff_id"], known)
+        return None
+
+    try:
+        checked = validate_file(archived.path, contract, period, on_batch=stage)
+    except BaseException:
+        staged.discard()
+        raise
+    finally:
+        pseudonymiser.close()
+    if checked.has_errors:
+        staged.discard()
+        # warnings that compare with other submissions are only given for files that are accepted
+        row_issues = checked.row_issues.filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
+        return checked.issues, row_issues, checked.rows, None
+    issues = list(checked.issues)
+    if contract.kind == "training" and known is None:
+        issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, institution, period))
-    frame = pseudonymised_frame(checked.typed, contract, key, submission_id)
-    return issues, checked.rows, write_staged(frame, settings.lake_dir)
+    return issues, checked.row_issues, checked.rows, staged.close()

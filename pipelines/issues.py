@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 from pipelines.contracts import rule_catalog
 
 
@@ -22,5 +24,10 @@ class Issue:
         return rule_catalog().severity(self.rule)
 
 
-def sort_key(issue: Issue) -> tuple:
-    return (issue.row is not None, issue.row or 0, issue.column or "", issue.rule)
+# Issues found on rows, many at a time: one frame row per (row, rule, column). `first_row` is the
+# earlier row holding the same key (KEY_DUPLICATE only).
+ROW_ISSUE_SCHEMA = {"row": pl.Int64, "rule": pl.String, "column": pl.String, "value": pl.String, "first_row": pl.Int64}
+
+
+def no_row_issues() -> pl.DataFrame:
+    return pl.DataFrame(schema=ROW_ISSUE_SCHEMA)

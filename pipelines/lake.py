@@ -8,12 +8,11 @@ import os
 import tempfile
 from pathlib import Path
 
-import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipelines.contracts import Contract
-from pipelines.pseudonym import pseudonymise
 
 PSEUDONYM_SUFFIX = "_key"  # staff_id -> staff_key
 
@@ -22,29 +21,65 @@ def lake_file(lake_dir: Path, kind: str, period: str, institution: str, version:
     return lake_dir / kind / f"period={period}" / f"institution={institution}" / f"version={version}" / "rows.parquet"
 
 
-def pseudonymised_frame(typed: pd.DataFrame, contract: Contract, key: bytes, submission_id: str) -> pd.DataFrame:
-    """The rows as the warehouse keeps them: identifiers hashed, dates as dates, the row number kept."""
-    frame = pd.DataFrame({"submission_id": submission_id, "source_row": typed.index.astype("int64")})
+def lake_schema(contract: Contract) -> pa.Schema:
+    """The columns the warehouse reads: identifiers hashed, the file's row number kept."""
+    fields = [pa.field("submission_id", pa.string()), pa.field("source_row", pa.int64())]
     for column in contract.columns:
-        values = typed[column.name].reset_index(drop=True)
         if column.pseudonymise:
-            name = column.name.removesuffix("_id") + PSEUDONYM_SUFFIX
-            frame[name] = pseudonymise(key, values.astype(str).tolist())
-        elif column.type == "date":
-            frame[column.name] = values.dt.date
+            fields.append(pa.field(lake_column(column.name), pa.string()))
         else:
-            frame[column.name] = values
-    return frame
+            fields.append(pa.field(column.name, _ARROW_TYPES[column.type]))
+    return pa.schema(fields)
 
 
-def write_staged(frame: pd.DataFrame, lake_dir: Path) -> Path:
-    """Write to a staging file in the lake; `publish_staged` moves it into place once versioned."""
-    staging = lake_dir / ".staging"
-    staging.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=staging, suffix=".parquet")
-    os.close(descriptor)
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), name, compression="zstd")
-    return Path(name)
+_ARROW_TYPES = {
+    "text": pa.string(),
+    "code": pa.string(),
+    "integer": pa.int64(),
+    "decimal": pa.float64(),
+    "date": pa.date32(),
+    "boolean": pa.bool_(),
+}
+
+
+def lake_column(name: str) -> str:
+    """staff_id -> staff_key: the name a pseudonymised column takes."""
+    return name.removesuffix("_id") + PSEUDONYM_SUFFIX
+
+
+class StagedRows:
+    """Accepted rows written batch by batch to a staging file in the lake; `publish_staged` moves
+    it into place once the submission has its version."""
+
+    def __init__(self, lake_dir: Path, contract: Contract, submission_id: str):
+        staging = lake_dir / ".staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        descriptor, name = tempfile.mkstemp(dir=staging, suffix=".parquet")
+        os.close(descriptor)
+        self.path = Path(name)
+        self.contract, self.submission_id = contract, submission_id
+        self.schema = lake_schema(contract)
+        self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+
+    def write(self, typed: pl.DataFrame, pseudonyms: dict[str, pl.Series]) -> None:
+        """`typed`: `row` and the contract's columns; `pseudonyms`: the hashed form of each
+        pseudonymised column, row for row."""
+        columns = [pl.lit(self.submission_id).alias("submission_id"), pl.col("row").alias("source_row")]
+        for column in self.contract.columns:
+            if column.pseudonymise:
+                columns.append(pl.lit(pseudonyms[column.name]).alias(lake_column(column.name)))
+            else:
+                columns.append(pl.col(column.name))
+        table = typed.select(columns).to_arrow().cast(self.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> Path:
+        self._writer.close()
+        return self.path
+
+    def discard(self) -> None:
+        self._writer.close()
+        self.path.unlink(missing_ok=True)
 
 
 def publish_staged(staged: Path, final: Path) -> None:
@@ -52,5 +87,5 @@ def publish_staged(staged: Path, final: Path) -> None:
     os.replace(staged, final)
 
 
-def read_keys(path: Path, column: str = "staff_key") -> set[str]:
-    return set(pq.read_table(path, columns=[column]).column(column).to_pylist())
+def read_keys(path: Path, column: str = "staff_key") -> pl.Series:
+    return pl.from_arrow(pq.read_table(path, columns=[column]).column(column)).unique()

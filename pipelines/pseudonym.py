@@ -13,6 +13,9 @@ import secrets
 from collections.abc import Iterable
 from pathlib import Path
 
+import duckdb
+import polars as pl
+
 KEY_FILE = "pseudonym.key"
 
 
@@ -36,4 +39,37 @@ def load_or_create_key(secrets_dir: Path) -> bytes:
 
 
 def pseudonymise(key: bytes, values: Iterable[str]) -> list[str]:
+    """HMAC-SHA256 of each value, as lowercase hex: the definition (the Pseudonymiser is its fast form)."""
     return [hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest() for value in values]
+
+
+class Pseudonymiser:
+    """`pseudonymise` for whole columns: each distinct identifier is hashed once (in DuckDB, which
+    computes the same HMAC over many values at a time) and remembered for the next batches, up to
+    CACHE_LIMIT identifiers so that memory stays bounded."""
+
+    CACHE_LIMIT = 2_000_000
+
+    def __init__(self, key: bytes):
+        block = key.ljust(64, b"\x00")  # HMAC (RFC 2104) with a key shorter than SHA-256's block
+        self._inner = bytes(b ^ 0x36 for b in block)
+        self._outer = bytes(b ^ 0x5C for b in block)
+        self._known = pl.DataFrame(schema={"value": pl.String, "hashed": pl.String})
+        self._duckdb = duckdb.connect()
+
+    def __call__(self, values: pl.Series) -> pl.Series:
+        """Hashed values in the order given; null stays null."""
+        given = values.to_frame("value")
+        new = given.drop_nulls().unique().join(self._known, on="value", how="anti")
+        if new.height:
+            if self._known.height + new.height > self.CACHE_LIMIT:
+                self._known = self._known.clear()
+            hashed = self._duckdb.sql(
+                "select value, sha256(?::blob || unhex(sha256(?::blob || encode(value)))) as hashed from new",
+                params=[self._outer, self._inner],
+            ).pl()
+            self._known = pl.concat([self._known, hashed.cast(self._known.schema)])
+        return given.join(self._known, on="value", how="left", maintain_order="left").get_column("hashed")
+
+    def close(self) -> None:
+        self._duckdb.close()

@@ -1,26 +1,47 @@
-"""Reading a submitted file into a raw table: format, encoding, delimiter and header row are
-detected, never asked for. Values stay as sent (text, or Excel's own cell values) so that every
-message can quote them; typing happens in pipelines.typing_.
+"""Reading a submitted file as a stream of raw batches: format, encoding, delimiter and header row
+are detected, never asked for. Cells stay as sent (trimmed text) so that every message can quote
+them; typing happens in pipelines.conversion.
+
+A batch is a polars frame: `row` (the spreadsheet row number: the header is row 1 when it is the
+first record, blank records are skipped but keep their numbers, a quoted value spanning lines is
+one record) and `c0`, `c1`... the file's columns by position, as text, "" when empty. Batches are
+bounded in rows, so a file of any size is read in bounded memory.
+
+CSV files are read by a multi-threaded reader (polars for UTF-8, Arrow for Windows-1252 and Latin-1)
+while every record fits the header; from the first record wider than the header (or a byte that
+contradicts the encoding guessed from the head) Python's csv module takes over, numbering records
+the same way and keeping the cells right of the header. XLSX sheets are streamed by openpyxl.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import mmap
 import re
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import charset_normalizer
 import openpyxl
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from openpyxl.utils.exceptions import InvalidFileException
 
 from pipelines.contracts import Contract, normalise_header
 
 DELIMITERS = (",", ";", "\t")
 HEADER_SEARCH_ROWS = 30
+HEAD_BYTES = 1 << 20  # what is looked at to guess the encoding and find the header
+SAMPLE_BYTES = 4 << 20  # what the encoding detector reads of a file that is not UTF-8
+ARROW_BLOCK_BYTES = 16 << 20
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _MAGIC = {
     b"%PDF": "PDF document",
@@ -43,52 +64,64 @@ class FileRefused(Exception):
 
 
 @dataclass
-class RawTable:
+class Source:
+    """An opened submission: what was detected, and its data rows as batches."""
+
+    path: Path
     headers: list[str]
     header_row: int
-    rows: list[list[Any]] = field(default_factory=list)
-    row_numbers: list[int] = field(default_factory=list)
     format: str = "csv"
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    data_offset: int = 0  # CSV: byte where the first record after the header starts
+    lines_before_data: int = 0  # CSV: line ends before that byte
+    lone_carriage_returns: bool = False  # CSV: lines end with a bare CR (old Mac files)
+
+    def batches(self, batch_rows: int) -> Iterator[pl.DataFrame]:
+        if self.format == "xlsx":
+            return _rebatch(_xlsx_chunks(self), batch_rows)
+        return _rebatch(_csv_chunks(self, batch_rows), batch_rows)
 
 
-def read_submission(path: Path, contract: Contract) -> RawTable:
+def cell_text(value: Any) -> str:
+    """A cell as the person sees it: Excel numbers without '.0', dates as ISO, text trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):  # a date cell shows its date, whatever time it holds
+        return (value.date() if isinstance(value, datetime) else value).isoformat()
+    return str(value).strip()
+
+
+def open_submission(path: Path, contract: Contract) -> Source:
+    """Detect how the file is written, from its head (the encoding is checked again on the whole
+    file if a later byte contradicts the guess)."""
     with open(path, "rb") as handle:
-        head = handle.read(8)
+        head = handle.read(HEAD_BYTES)
     if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path, contract)
+        return _open_xlsx(path, contract)
     for magic, description in _MAGIC.items():
         if head.startswith(magic):
             raise FileRefused("FILE_FORMAT", detail=description)
-    data = path.read_bytes()
-    text, encoding = decode_text(data)
-    return _read_csv_text(text, encoding, contract)
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode as UTF-8 (with or without BOM), else Windows-1252 or Latin-1 when the detector agrees."""
-    if not data.strip():
+    if not head.strip() and len(head) < HEAD_BYTES:
         raise FileRefused("FILE_EMPTY")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(data):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(head):
         raise FileRefused("FILE_ENCODING", detail='UTF-16 text, as Excel\'s "Unicode text" saves it')
-    if b"\x00" in data:
+    if _contains_nul(path):
         raise FileRefused("FILE_FORMAT", detail="binary content")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as error:
-        utf8_error = error
-    if _mixes_utf8(data):
-        raise FileRefused(
-            "FILE_ENCODING",
-            detail=f"UTF-8 and Windows-1252 text mixed in one file (byte {utf8_error.start + 1})",
-        )
-    match = charset_normalizer.from_bytes(data, cp_isolation=["cp1252", "latin_1"]).best()
-    if match is None:
-        raise FileRefused("FILE_ENCODING", detail=f"not UTF-8, Windows-1252 or Latin-1 (byte {utf8_error.start + 1})")
-    encoding = "windows-1252" if match.encoding == "cp1252" else "latin-1"
-    return data.decode("cp1252" if encoding == "windows-1252" else "latin-1"), encoding
+    encoding = _encoding_of_head(head, path)
+    return _open_csv(path, encoding, contract)
+
+
+def _contains_nul(path: Path) -> bool:
+    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        return mapped.find(b"\x00") >= 0
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -96,42 +129,144 @@ def _looks_utf16(data: bytes) -> bool:
     return len(sample) >= 4 and (sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4)
 
 
-def _mixes_utf8(data: bytes) -> bool:
+def _encoding_of_head(head: bytes, path: Path) -> str:
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return _whole_file_encoding(path)
+
+
+def _whole_file_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252 or Latin-1 when the detector agrees; a file
+    that mixes UTF-8 with another encoding is refused."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    first_bad: int | None = None
+    with open(path, "rb") as handle:
+        while chunk := handle.read(16 << 20):
+            try:
+                decoder.decode(chunk, final=False)
+            except UnicodeDecodeError as error:
+                first_bad = offset + error.start
+                break
+            offset += len(chunk)
+        else:
+            try:
+                decoder.decode(b"", final=True)
+                return "utf-8"
+            except UnicodeDecodeError:
+                first_bad = offset
+    if _mixes_utf8(path):
+        raise FileRefused(
+            "FILE_ENCODING", detail=f"UTF-8 and Windows-1252 text mixed in one file (byte {first_bad + 1})"
+        )
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    match = charset_normalizer.from_bytes(sample, cp_isolation=["cp1252", "latin_1"]).best()
+    if match is None:
+        raise FileRefused("FILE_ENCODING", detail=f"not UTF-8, Windows-1252 or Latin-1 (byte {first_bad + 1})")
+    return "windows-1252" if match.encoding == "cp1252" else "latin-1"
+
+
+def _mixes_utf8(path: Path) -> bool:
     """Valid UTF-8 sequences in a file that is not UTF-8 mean two encodings were mixed."""
-    for match in _UTF8_SEQUENCE.finditer(data):
-        try:
-            match.group().decode("utf-8")
-            return True
-        except UnicodeDecodeError:
-            continue
+    carry = b""
+    with open(path, "rb") as handle:
+        while chunk := handle.read(16 << 20):
+            data = carry + chunk
+            for match in _UTF8_SEQUENCE.finditer(data):
+                try:
+                    match.group().decode("utf-8")
+                    return True
+                except UnicodeDecodeError:
+                    continue
+            carry = data[-3:]
     return False
 
 
-def _read_csv_text(text: str, encoding: str, contract: Contract) -> RawTable:
+def _python_codec(encoding: str) -> str:
+    return {"utf-8": "utf-8-sig", "windows-1252": "cp1252"}.get(encoding, encoding)
+
+
+def _text_stream(path: Path, encoding: str) -> io.TextIOWrapper:
+    return open(path, encoding=_python_codec(encoding), newline="")
+
+
+def _open_csv(path: Path, encoding: str, contract: Contract) -> Source:
+    """Choose the delimiter that makes the most header cells match the contract, find the header
+    row, and note the byte where the data records start; all from the file's head."""
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+    codec = _python_codec(encoding)
+    head_text = codecs.getincrementaldecoder(codec)(errors="replace").decode(head, final=False)
     best: tuple[int, str] | None = None
     for delimiter in DELIMITERS:
-        head = _csv_records(text, delimiter, limit=HEADER_SEARCH_ROWS)
-        score = max((_header_matches(record, contract) for record in head), default=0)
+        records = _csv_records(io.StringIO(head_text, newline=""), delimiter, HEADER_SEARCH_ROWS)
+        score = max((_header_matches(record, contract) for record in records), default=0)
         if best is None or score > best[0]:
             best = (score, delimiter)
-    delimiter = best[1] if best and best[0] > 0 else _sniff_delimiter(text)
-    records = _csv_records(text, delimiter)
-    table = _table_from_records(records, contract)
-    table.format, table.encoding, table.delimiter = "csv", encoding, delimiter
-    return table
+    delimiter = best[1] if best and best[0] > 0 else _sniff_delimiter(head_text)
+    reader = csv.reader(io.StringIO(head_text, newline=""), delimiter=delimiter)
+    header_row, headers = _find_header(_numbered(reader, limit_non_blank=HEADER_SEARCH_ROWS), contract)
+    lines = _Counted(io.StringIO(head_text, newline=""))
+    reader = csv.reader(lines, delimiter=delimiter)
+    for _ in range(header_row):
+        next(reader)
+    bom = 3 if head.startswith(codecs.BOM_UTF8) and encoding == "utf-8" else 0
+    data_offset = bom + len(lines.consumed.encode(codec.removesuffix("-sig")))
+    return Source(
+        path,
+        headers,
+        header_row,
+        "csv",
+        encoding,
+        delimiter,
+        data_offset=data_offset,
+        lines_before_data=head[:data_offset].count(b"\n"),
+        lone_carriage_returns=re.search(rb"\r(?!\n)", head) is not None,
+    )
 
 
-def _csv_records(text: str, delimiter: str, limit: int | None = None) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+class _Counted:
+    """Lines of a text, keeping what has been handed out (to find where a record ends)."""
+
+    def __init__(self, stream: io.StringIO):
+        self.stream, self.consumed = stream, ""
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = self.stream.readline()
+        if not line:
+            raise StopIteration
+        self.consumed += line
+        return line
+
+
+def _numbered(reader, limit_non_blank: int) -> Iterator[tuple[int, list[Any]]]:
+    """(record number, record) for the first `limit_non_blank` non-blank records."""
+    found = 0
+    try:
+        for number, record in enumerate(reader, start=1):
+            yield number, record
+            found += not _is_blank(record)
+            if found >= limit_non_blank:
+                return
+    except csv.Error as error:
+        raise FileRefused("FILE_FORMAT", detail=f"CSV could not be parsed: {error}") from error
+
+
+def _csv_records(stream: io.StringIO, delimiter: str, limit: int) -> list[list[str]]:
     records = []
     try:
-        for record in reader:
+        for record in csv.reader(stream, delimiter=delimiter):
             records.append(record)
-            if limit is not None and len(records) >= limit:
+            if len(records) >= limit:
                 break
-    except csv.Error as error:
-        if limit is None:
-            raise FileRefused("FILE_FORMAT", detail=f"CSV could not be parsed: {error}") from error
+    except csv.Error:
+        pass  # a head cut in the middle of a quoted value: what was read is enough to score
     return records
 
 
@@ -153,53 +288,232 @@ def _is_blank(record: list[Any]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in record)
 
 
-def _table_from_records(records: list[list[Any]], contract: Contract) -> RawTable:
-    """Find the header row (title rows above it are skipped) and keep the data rows below it."""
-    non_blank = [(number, record) for number, record in enumerate(records, start=1) if not _is_blank(record)]
-    if not non_blank:
+def _find_header(numbered: Iterator[tuple[int, list[Any]]], contract: Contract) -> tuple[int, list[str]]:
+    """The header row among the first non-blank records (title rows above it are skipped)."""
+    candidates = [(number, record) for number, record in numbered if not _is_blank(record)]
+    if not candidates:
         raise FileRefused("FILE_EMPTY")
-    candidates = non_blank[:HEADER_SEARCH_ROWS]
     scored = [(_header_matches(record, contract), number, record) for number, record in candidates]
     best_score = max(score for score, _, _ in scored)
     if best_score >= 2:
         header_number, header = next((number, record) for score, number, record in scored if score == best_score)
     else:
         header_number, header = candidates[0]
-    headers = ["" if cell is None else str(cell).strip() for cell in header]
-    table = RawTable(headers=headers, header_row=header_number)
-    for number, record in non_blank:
-        if number > header_number:
-            table.rows.append(list(record))
-            table.row_numbers.append(number)
-    if not table.rows:
-        raise FileRefused("FILE_EMPTY")
-    return table
+    return header_number, ["" if cell is None else cell_text(cell) for cell in header]
 
 
-def _read_xlsx(path: Path, contract: Contract) -> RawTable:
-    with open(path, "rb") as handle:  # a file object: openpyxl would judge a path by its extension
-        return _read_workbook(handle, contract)
+def _columns_frame(rows: list[int], columns: list[list[str]]) -> pl.DataFrame:
+    frame = pl.DataFrame({"row": rows, **{f"c{i}": values for i, values in enumerate(columns)}})
+    return frame.cast({"row": pl.Int64, **{f"c{i}": pl.String for i in range(len(columns))}})
 
 
-def _read_workbook(handle, contract: Contract) -> RawTable:
+def _records_frame(numbers: list[int], records: list[list[str]]) -> pl.DataFrame:
+    """Non-blank records as a batch; short records are padded with empty cells."""
+    width = max(map(len, records), default=0)
+    columns = [[record[i] if i < len(record) else "" for record in records] for i in range(width)]
+    return _columns_frame(numbers, columns)
+
+
+def _csv_chunks(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """A fast reader (polars for UTF-8, Arrow for the other encodings) while every record has at
+    most the header's width; from the first one that does not, or a byte that is not in the
+    encoding guessed from the head, Python's reader takes over after the last row handed out."""
+    if source.data_offset >= source.path.stat().st_size:
+        return  # the header is the file's last line
+    done = _Progress(source.header_row)
+    fast = _polars_chunks if source.encoding == "utf-8" and not source.lone_carriage_returns else _arrow_chunks
     try:
-        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise FileRefused("FILE_FORMAT", detail="a ZIP file that is not an Excel workbook") from error
+        yield from fast(source, done, batch_rows)
+        return
+    except _FastReaderGaveUp as reason:
+        if reason.encoding_error:
+            source.encoding = _whole_file_encoding(source.path)  # refuses a file mixing encodings
+    yield from _python_chunks(source, after_row=done.last_row)
+
+
+@dataclass
+class _Progress:
+    last_row: int  # the last record handed out (blank or not)
+
+
+class _FastReaderGaveUp(Exception):
+    def __init__(self, error: Exception):
+        text = str(error).lower()
+        self.encoding_error = any(word in text for word in ("utf8", "utf-8", "decode", "encoding"))
+        super().__init__(str(error))
+
+
+def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
+    names = [f"c{i}" for i in range(width)]
+    trimmed = frame.select("row", *(pl.col(name).fill_null("").str.strip_chars() for name in names))
+    return trimmed.filter(pl.any_horizontal(pl.col(name) != "" for name in names))
+
+
+def _polars_chunks(source: Source, done: _Progress, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """polars' CSV reader keeps blank lines as rows, so its row index is the record number; a
+    record wider than the header is an error there, which hands the file to Python's reader.
+    Records narrower than the header are padded with empty cells, as Python's reader does."""
+    width = len(source.headers)
+    names = [f"c{i}" for i in range(width)]
+    scan = pl.scan_csv(
+        source.path,
+        has_header=False,
+        separator=source.delimiter,
+        skip_rows=source.lines_before_data,
+        new_columns=names,
+        schema=dict.fromkeys(names, pl.String),
+        empty_string_is_null=False,
+        infer_schema=False,
+    ).with_row_index("row", offset=source.header_row + 1)
     try:
-        wanted = {normalise_header(name) for name in contract.sheet_names}
-        sheet = next(
-            (ws for ws in workbook.worksheets if normalise_header(ws.title) in wanted),
-            workbook.worksheets[0] if workbook.worksheets else None,
+        for batch in scan.cast({"row": pl.Int64}).collect_batches(chunk_size=batch_rows):
+            if batch.height == 0:
+                continue
+            done.last_row = batch.item(-1, "row")
+            yield _trimmed_non_blank(batch, width)
+    except pl.exceptions.PolarsError as error:
+        raise _FastReaderGaveUp(error) from error
+
+
+def _arrow_chunks(source: Source, done: _Progress, batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Arrow calls `on_ragged` while parsing a block, before that block's batch comes out: a batch
+    that arrives while no ragged record has been seen is whole and correctly numbered."""
+    width = len(source.headers)
+    names = [f"c{i}" for i in range(width)]
+    ragged: list[int] = []
+
+    def on_ragged(row) -> str:
+        ragged.append(row.actual_columns)
+        return "skip"
+
+    stream = pa.OSFile(str(source.path))
+    stream.seek(source.data_offset)
+    try:
+        reader = pa_csv.open_csv(
+            stream,
+            read_options=pa_csv.ReadOptions(
+                block_size=ARROW_BLOCK_BYTES, column_names=names, encoding=_python_codec(source.encoding)
+            ),
+            parse_options=pa_csv.ParseOptions(
+                delimiter=source.delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=on_ragged,
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-        if sheet is None:
-            raise FileRefused("FILE_EMPTY")
-        try:
-            records = [list(row) for row in sheet.iter_rows(min_row=1, values_only=True)]
-        except Exception as error:  # a damaged sheet: any parser error means the workbook cannot be read
-            raise FileRefused("FILE_FORMAT", detail="a damaged Excel workbook") from error
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            if ragged:
+                raise _FastReaderGaveUp(ValueError(f"a record of {ragged[0]} cells"))
+            first = done.last_row + 1
+            done.last_row += batch.num_rows
+            numbered = pl.from_arrow(batch).with_columns(
+                pl.int_range(first, first + batch.num_rows, dtype=pl.Int64).alias("row")
+            )
+            yield _trimmed_non_blank(numbered, width)
+    except (pa.ArrowInvalid, UnicodeDecodeError) as error:
+        raise _FastReaderGaveUp(error) from error
     finally:
-        workbook.close()
-    table = _table_from_records(records, contract)
-    table.format, table.sheet = "xlsx", sheet.title
-    return table
+        stream.close()
+
+
+def _python_chunks(source: Source, after_row: int, chunk_rows: int = 50_000) -> Iterator[pl.DataFrame]:
+    """Python's csv module: the same record numbering as Arrow, ragged records kept as sent."""
+    try:
+        with _text_stream(source.path, source.encoding) as stream:
+            records = csv.reader(stream, delimiter=source.delimiter)
+            yield from _chunked(([cell.strip() for cell in record] for record in records), after_row, chunk_rows)
+    except csv.Error as error:
+        raise FileRefused("FILE_FORMAT", detail=f"CSV could not be parsed: {error}") from error
+    except UnicodeDecodeError as error:  # the whole-file encoding was decided: this cannot be a guess
+        raise FileRefused("FILE_ENCODING", detail=str(error)) from error
+
+
+def _chunked(records: Iterator[list[str]], after_row: int, chunk_rows: int) -> Iterator[pl.DataFrame]:
+    """Records (cells as text) numbered from 1, as frames of non-blank records after `after_row`."""
+    numbers: list[int] = []
+    cells: list[list[str]] = []
+    for number, record in enumerate(records, start=1):
+        if number <= after_row or not any(record):
+            continue
+        numbers.append(number)
+        cells.append(record)
+        if len(cells) >= chunk_rows:
+            yield _records_frame(numbers, cells)
+            numbers, cells = [], []
+    if cells:
+        yield _records_frame(numbers, cells)
+
+
+def _rebatch(chunks: Iterator[pl.DataFrame], batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Batches of exactly `batch_rows` rows (the last one shorter), whatever the reader's chunks."""
+    pending: list[pl.DataFrame] = []
+    held = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        held += chunk.height
+        while held >= batch_rows:
+            joined = pl.concat(pending, how="diagonal_relaxed") if len(pending) > 1 else pending[0]
+            yield _filled(joined.slice(0, batch_rows))
+            rest = joined.slice(batch_rows)
+            pending, held = ([rest] if rest.height else []), rest.height
+    if held:
+        yield _filled(pl.concat(pending, how="diagonal_relaxed") if len(pending) > 1 else pending[0])
+
+
+def _filled(frame: pl.DataFrame) -> pl.DataFrame:
+    """Chunks of different widths joined: the missing cells are empty, not null."""
+    return frame.with_columns(pl.exclude("row").fill_null(""))
+
+
+def _open_xlsx(path: Path, contract: Contract) -> Source:
+    with _workbook(path) as book:
+        sheet = _submission_sheet(book, contract.sheet_names)
+        header_row, headers = _find_header(_numbered(_sheet_rows(sheet), limit_non_blank=HEADER_SEARCH_ROWS), contract)
+        return Source(path, headers, header_row, "xlsx", sheet=sheet.title)
+
+
+@contextmanager
+def _workbook(path: Path) -> Iterator[Any]:
+    with open(path, "rb") as handle:  # a file object: openpyxl would judge a path by its extension
+        try:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+            raise FileRefused("FILE_FORMAT", detail="a ZIP file that is not an Excel workbook") from error
+        try:
+            yield book
+        finally:
+            book.close()
+
+
+def _submission_sheet(book, sheet_names: tuple[str, ...]):
+    """The sheet named like the kind, else the first."""
+    wanted = {normalise_header(name) for name in sheet_names}
+    sheet = next(
+        (ws for ws in book.worksheets if normalise_header(ws.title) in wanted),
+        book.worksheets[0] if book.worksheets else None,
+    )
+    if sheet is None:
+        raise FileRefused("FILE_EMPTY")
+    return sheet
+
+
+def _sheet_rows(sheet) -> Iterator[tuple]:
+    try:
+        yield from sheet.iter_rows(min_row=1, values_only=True)
+    except Exception as error:  # a damaged sheet: any parser error means the workbook cannot be read
+        raise FileRefused("FILE_FORMAT", detail="a damaged Excel workbook") from error
+
+
+def _xlsx_chunks(source: Source, chunk_rows: int = 20_000) -> Iterator[pl.DataFrame]:
+    with _workbook(source.path) as book:
+        records = ([cell_text(value) for value in values] for values in _sheet_rows(book[source.sheet]))
+        yield from _chunked(records, source.header_row, chunk_rows)

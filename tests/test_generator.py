@@ -109,22 +109,28 @@ def test_training_is_sent_after_its_roster(generated):
             ), item.path
 
 
+def _found(result: FileValidation) -> list[tuple]:
+    """Every issue of a file check: (rule, row, column, value)."""
+    whole_file = [(i.rule, i.row, i.column, i.value) for i in result.issues]
+    return whole_file + result.row_issues.select("rule", "row", "column", "value").rows()
+
+
 def test_clean_and_warning_files_have_no_error(validated):
     for item, result in validated:
         if _severity(item.problem) != "error":
-            assert not result.has_errors, (item.path, [(i.rule, i.row, i.column, i.value) for i in result.issues])
+            assert not result.has_errors, (item.path, _found(result))
 
 
 def test_clean_files_have_no_warning_either(validated):
     for item, result in validated:
         if item.problem in ACCEPTED_AS_SENT or item.problem in CROSS_SUBMISSION:
-            assert result.issues == [], (item.path, [(i.rule, i.row, i.column, i.value) for i in result.issues])
+            assert _found(result) == [], item.path
 
 
 def test_each_problem_file_shows_its_rule(validated):
     for item, result in validated:
         if item.problem not in ACCEPTED_AS_SENT and item.problem not in CROSS_SUBMISSION:
-            assert item.problem in {issue.rule for issue in result.issues}, item.path
+            assert item.problem in {rule for rule, *_ in _found(result)}, item.path
 
 
 def test_submitted_in_order_every_file_gets_the_status_it_was_built_for(generated, tmp_path):

@@ -1,0 +1,81 @@
+"""KEY_DUPLICATE across a whole file, in bounded memory.
+
+Each batch writes to disk, for its rows with a complete key, a 64-bit hash of the typed key, the
+row number and the key's cells as sent. At the end the hashes are read back a sixteenth at a time
+(by hash value) to find the hashes seen more than once; only those rows are read in full, and
+duplicates are decided on their typed key values, so a hash collision cannot produce a false
+finding. Rows with an empty key part are not compared (VALUE_REQUIRED reports them).
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.contracts import Contract
+from pipelines.conversion import typed_expression
+from pipelines.issues import ROW_ISSUE_SCHEMA, no_row_issues
+
+BUCKETS = 16
+
+
+class KeyIndex:
+    def __init__(self, contract: Contract):
+        self.contract = contract
+        self.key = list(contract.key)
+        self.folder = Path(tempfile.mkdtemp(prefix="ciess-keys-"))
+        self.files: list[Path] = []
+
+    def add(self, typed: pl.DataFrame, text: pl.DataFrame) -> None:
+        """`typed` and `text`: one batch, row for row (see pipelines.conversion.TypedBatch)."""
+        complete = typed.select(pl.all_horizontal(pl.col(name).is_not_null() for name in self.key)).to_series()
+        keys = typed.filter(complete).select(self.key)
+        if keys.is_empty():
+            return
+        spilled = text.filter(complete).select("row", *self.key).with_columns(hash=keys.hash_rows())
+        path = self.folder / f"{len(self.files):06d}.arrow"
+        spilled.write_ipc(path, compression="uncompressed")
+        self.files.append(path)
+
+    def duplicates(self) -> pl.DataFrame:
+        """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key."""
+        if not self.files:
+            return no_row_issues()
+        spilled = pl.scan_ipc(self.files)
+        repeated = []
+        for bucket in range(BUCKETS):
+            hashes = spilled.select("hash").filter(pl.col("hash") % BUCKETS == bucket)
+            repeated.append(hashes.filter(pl.col("hash").is_duplicated()).unique().collect())
+        candidates = pl.concat(repeated)
+        if candidates.is_empty():
+            return no_row_issues()
+        rows = spilled.join(candidates.lazy(), on="hash", how="semi").collect()
+        columns = {column.name: column for column in self.contract.columns}
+        typed = rows.with_columns(
+            typed_expression(pl.col(name), columns[name]).alias(f"{name}__typed") for name in self.key
+        )
+        by_key = [f"{name}__typed" for name in self.key]
+        first = typed.with_columns(pl.col("row").min().over(by_key).alias("first_row"))
+        return (
+            first.filter(pl.col("row") != pl.col("first_row"))
+            .select(
+                "row",
+                pl.lit("KEY_DUPLICATE").alias("rule"),
+                pl.lit(self.key[0]).alias("column"),
+                pl.concat_str(self.key, separator=" / ").alias("value"),
+                "first_row",
+            )
+            .cast(ROW_ISSUE_SCHEMA)
+        )
+
+    def close(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def __enter__(self) -> KeyIndex:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

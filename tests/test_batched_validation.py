@@ -1,0 +1,176 @@
+"""The batched validator finds exactly what a whole-file validation finds, wherever the batches are
+cut: duplicate keys in different batches, errors on the first and last row of a batch, blank
+records and quoted line breaks that shift row numbers, and files that leave the fast reader
+half-way (a ragged record, a Windows-1252 byte after the head)."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+
+from pipelines import reading
+from pipelines.contracts import load_contract
+from pipelines.periods import Period
+from pipelines.validation import validate_file
+
+TRAINING = load_contract("training")
+PERIOD = Period.parse("2026-Q2")
+WHOLE_FILE = 10**9
+HEADER = [column.name for column in TRAINING.columns]
+
+
+def _row(n: int, **changes) -> dict[str, str]:
+    start = date(2026, 4, 1) + timedelta(days=n % 20)
+    row = {
+        "staff_id": f"E{n:04d}",
+        "activity_code": f"ACT-{n:03d}",
+        "activity_title": "Valuación actuarial",
+        "provider": "CIESS",
+        "modality": "VIRTUAL",
+        "thematic_area": "PENSIONS",
+        "start_date": start.isoformat(),
+        "end_date": (start + timedelta(days=10)).isoformat(),
+        "hours": "12,5",
+        "status": "COMPLETED",
+        "pre_score": "40",
+        "post_score": "80",
+        "certified": "sí",
+        "cost_local": "100",
+    }
+    row.update(changes)
+    return row
+
+
+def _rows() -> list[dict[str, str]]:
+    """60 rows; with batches of 7 the boundaries fall after data rows 7, 14, 21..."""
+    rows = [_row(n) for n in range(60)]
+    rows[0] = _row(0, hours="abc")  # first row of the file and of every batch layout
+    rows[6] = _row(6, modality="ONLINE")  # last row of a batch of 7
+    rows[7] = _row(7, end_date="2026-03-01")  # first row of the next batch
+    rows[50] = _row(3)  # the same key as row index 3, many batches later
+    rows[14] = _row(13)  # the same key as the row before it, across a boundary of 7
+    rows[40] = _row(39)
+    rows[41] = _row(39, start_date=_day_month_year(_row(39)["start_date"]))  # the same typed key, written otherwise
+    rows[20] = _row(20, activity_title="Línea uno\nLínea dos")  # one record over two lines
+    rows[21] = _row(21, thematic_area=" pensions ", staff_id="")  # trimmed and upper-cased; staff missing
+    rows[59] = _row(59, post_score="101")  # the file's last row
+    return rows
+
+
+def _day_month_year(iso: str) -> str:
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+def _write_csv(path: Path, rows: list[dict], encoding="utf-8", delimiter=";", blank_after=(10, 30), extra=None):
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for index, row in enumerate(rows):
+            cells = [row[name] for name in HEADER]
+            if extra is not None and index == extra:
+                cells.append("stray cell")
+            writer.writerow(cells)
+            if index in blank_after:
+                handle.write("\r\n")
+    return path
+
+
+def _found(path: Path, batch_rows: int):
+    result = validate_file(path, TRAINING, PERIOD, batch_rows=batch_rows)
+    whole_file = sorted((i.rule, i.column, str(i.params)) for i in result.issues)
+    return result.rows, whole_file, result.row_issues.sort("row", "column", "rule").rows()
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory) -> Path:
+    return _write_csv(tmp_path_factory.mktemp("batches") / "training.csv", _rows())
+
+
+def test_whole_file_validation_finds_every_planted_problem_at_its_row(plain):
+    rows, whole_file, found = _found(plain, WHOLE_FILE)
+    assert rows == 60 and whole_file == []
+
+    # data row index i is on line i + 2, plus one per blank line before it (after indexes 10 and 30)
+    def line(i):
+        return i + 2 + (i > 10) + (i > 30)
+
+    by_rule = {}
+    for row, rule, column, value, first_row in found:
+        by_rule.setdefault(rule, []).append((row, column, value, first_row))
+    assert by_rule["VALUE_TYPE"] == [(line(0), "hours", "abc", None)]
+    assert by_rule["CODE_UNKNOWN"] == [(line(6), "modality", "ONLINE", None)]
+    assert (line(7), "end_date", "2026-03-01", None) in by_rule["DATE_OUT_OF_PERIOD"]
+    assert by_rule["VALUE_RANGE"] == [(line(59), "post_score", "101", None)]
+    assert by_rule["VALUE_REQUIRED"] == [(line(21), "staff_id", "", None)]
+    duplicates = {(row, first) for row, _, _, first in by_rule["KEY_DUPLICATE"]}
+    assert duplicates == {(line(50), line(3)), (line(14), line(13)), (line(41), line(39)), (line(40), line(39))}
+
+
+@pytest.mark.parametrize("batch_rows", [1, 2, 7, 13, 59])
+def test_batches_find_the_same_issues_as_the_whole_file(plain, batch_rows):
+    assert _found(plain, batch_rows) == _found(plain, WHOLE_FILE)
+
+
+@pytest.mark.parametrize("batch_rows", [3, 7])
+def test_windows_1252_files_read_by_arrow_find_the_same(tmp_path, plain, batch_rows):
+    legacy = _write_csv(tmp_path / "legacy.csv", _rows(), encoding="cp1252")
+    assert _found(legacy, batch_rows) == _found(plain, WHOLE_FILE)
+
+
+@pytest.mark.parametrize("batch_rows", [4, 7, WHOLE_FILE])
+def test_a_ragged_record_late_in_the_file_hands_over_to_python_with_the_same_rows(tmp_path, plain, batch_rows):
+    ragged = _write_csv(tmp_path / "ragged.csv", _rows(), extra=45)
+    rows, whole_file, found = _found(ragged, batch_rows)
+    assert whole_file == [("COLUMN_UNKNOWN", None, "{'header': '#15'}")]
+    assert (rows, found) == (_found(plain, WHOLE_FILE)[0], _found(plain, WHOLE_FILE)[2])
+
+
+def test_a_legacy_byte_after_the_head_is_read_again_in_its_encoding(tmp_path, monkeypatch, plain):
+    monkeypatch.setattr(reading, "HEAD_BYTES", 200)  # the head is pure ASCII; "ó" comes later
+    rows = _rows()
+    for row in rows:
+        row["activity_title"] = row["activity_title"].replace("Valuación", "Valuacion")
+    rows[25]["activity_title"] = "Gestión"
+    legacy = _write_csv(tmp_path / "late-accent.csv", rows, encoding="cp1252")
+    assert reading.open_submission(legacy, TRAINING).encoding == "utf-8"  # the guess from the head
+    utf8 = _write_csv(tmp_path / "late-accent-utf8.csv", rows)
+    assert _found(legacy, 7) == _found(utf8, WHOLE_FILE)
+
+
+def test_a_late_utf8_sequence_in_a_legacy_file_refuses_the_whole_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "HEAD_BYTES", 200)
+    rows = [_row(n) for n in range(30)]
+    rows[25]["activity_title"] = "Gestión"
+    path = _write_csv(tmp_path / "mixed.csv", rows, encoding="utf-8")
+    path.write_bytes(path.read_bytes().replace("Gestión".encode(), "Gestión".encode("cp1252")))  # one byte, late
+    rows, whole_file, found = _found(path, 5)
+    assert [rule for rule, *_ in whole_file] == ["FILE_ENCODING"] and found == [] and rows == 0
+
+
+def test_xlsx_batches_find_the_same_issues_as_the_whole_file(tmp_path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "training"
+    sheet.append(["Quarterly training"])  # a title row above the header
+    sheet.append(HEADER)
+    for row in _rows():
+        sheet.append([row[name] for name in HEADER])
+    path = tmp_path / "training.xlsx"
+    book.save(path)
+    whole = _found(path, WHOLE_FILE)
+    assert whole[0] == 60 and whole[2]
+    assert _found(path, 7) == whole
+
+
+def test_fast_readers_and_python_reader_give_the_same_cells(tmp_path, plain):
+    for path in (plain, _write_csv(tmp_path / "legacy.csv", _rows(), encoding="cp1252", delimiter=",")):
+        source = reading.open_submission(path, TRAINING)
+        fast = pl.concat(list(source.batches(7)))
+        python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
+        assert fast.equals(python), path
