@@ -69,31 +69,42 @@ def typed_expression(text: pl.Expr, column: Column) -> pl.Expr:
     return pl.when(~empty).then(typed).cast(DTYPES[column.type])
 
 
-def convert_batch(cells: pl.DataFrame, positions: dict[str, int], contract: Contract) -> TypedBatch:
-    """`cells`: a reader batch (`row`, `c0`...); `positions`: contract column -> file position."""
-    text = cells.select(
-        "row",
-        *(
-            (pl.col(f"c{positions[c.name]}") if c.name in positions else pl.lit("", pl.String)).alias(c.name)
+class BatchPlan:
+    """What is computed on every batch, as polars expressions evaluated while the file is read:
+    the typed columns (named like the contract's) from the cells (`c0`, `c1`... by position), and
+    one boolean flag column per (rule, column) check: VALUE_TYPE and VALUE_REQUIRED here, plus the
+    row rules given (pipelines.validation.RowRules)."""
+
+    def __init__(self, contract: Contract, positions: dict[str, int], checks: list[tuple[str, str, pl.Expr]]):
+        self.contract = contract
+        self.text = {
+            c.name: pl.col(f"c{positions[c.name]}") if c.name in positions else pl.lit("", pl.String)
             for c in contract.columns
-        ),
-    )
-    typed_columns, flags = [], []
-    for column in contract.columns:
-        given = pl.col(column.name)
-        value = typed_expression(given, column)
-        if column.default is not None:  # empty cells take the default; cells that do not convert stay null
-            value = pl.when(given == "").then(pl.lit(column.default, DTYPES[column.type])).otherwise(value)
-        typed_columns.append(value.alias(column.name))
-        if column.name in positions:
-            flags.append(("VALUE_TYPE", column.name, (given != "") & pl.col(f"{column.name}__typed").is_null()))
-            if column.required:
-                flags.append(("VALUE_REQUIRED", column.name, given == ""))
-    typed = text.select("row", *typed_columns)
-    checked = pl.concat([text, typed.drop("row").select(pl.all().name.suffix("__typed"))], how="horizontal").select(
-        "row", *(flag.alias(f"__flag{i}") for i, (_, _, flag) in enumerate(flags))
-    )
-    return TypedBatch(typed=typed, text=text, issues=flagged_issues(checked, text, flags))
+        }
+        self.typed = []
+        conversion = []
+        for column in contract.columns:
+            given = self.text[column.name]
+            value = typed_expression(given, column)
+            if column.default is not None:  # empty cells take the default; cells that do not convert stay null
+                value = pl.when(given == "").then(pl.lit(column.default, DTYPES[column.type])).otherwise(value)
+            self.typed.append(value.alias(column.name))
+            if column.name in positions:
+                conversion.append(("VALUE_TYPE", column.name, (given != "") & pl.col(column.name).is_null()))
+                if column.required:
+                    conversion.append(("VALUE_REQUIRED", column.name, given == ""))
+        self.flags = conversion + list(checks)  # over the typed columns (and the cells, for VALUE_TYPE)
+
+    def derive(self, cells):
+        """`cells` (a DataFrame or a LazyFrame) with the typed columns and the flags added."""
+        typed = cells.with_columns(self.typed)
+        return typed.with_columns(flag.alias(f"__flag{i}") for i, (_, _, flag) in enumerate(self.flags))
+
+    def split(self, derived: pl.DataFrame) -> TypedBatch:
+        text = derived.select("row", *(expr.alias(name) for name, expr in self.text.items()))
+        typed = derived.select("row", *(column.name for column in self.contract.columns))
+        issues = flagged_issues(derived, text, self.flags).unique(subset=["row", "rule", "column"], keep="first")
+        return TypedBatch(typed=typed, text=text, issues=issues)
 
 
 def flagged_issues(checked: pl.DataFrame, text: pl.DataFrame, flags: list[tuple]) -> pl.DataFrame:

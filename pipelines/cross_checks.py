@@ -4,25 +4,14 @@ previous period's roster)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 
 from pipelines.conversion import TypedBatch
 from pipelines.issues import ROW_ISSUE_SCHEMA, Issue
-from pipelines.lake import read_keys
 from pipelines.ledger import Ledger
 from pipelines.periods import Period
 
 HEADCOUNT_JUMP_LIMIT = 0.25
-
-
-def roster_keys(ledger: Ledger, home: Path, institution: str, period: Period) -> pl.Series | None:
-    """The hashed staff identifiers of the period's current roster; None when there is none."""
-    roster = ledger.current(institution, "staffing", str(period))
-    if roster is None or roster.lake_path is None:
-        return None
-    return read_keys(home / roster.lake_path)
 
 
 def staff_not_in_roster(batch: TypedBatch, hashed_staff: pl.Series, known: pl.Series) -> pl.DataFrame:

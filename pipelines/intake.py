@@ -19,9 +19,9 @@ import polars as pl
 from pipelines.archive import ArchivedFile, archive_file, write_once, write_once_with
 from pipelines.contracts import KINDS, LANGUAGES, Contract, load_contract
 from pipelines.conversion import TypedBatch
-from pipelines.cross_checks import headcount_jump, roster_keys, staff_not_in_roster
+from pipelines.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.issues import Issue, no_row_issues
-from pipelines.lake import StagedRows, lake_file, publish_staged
+from pipelines.lake import StagedRows, lake_file, publish_staged, read_keys
 from pipelines.ledger import Ledger, LedgerRow
 from pipelines.periods import Period, PeriodError
 from pipelines.pseudonym import Pseudonymiser, load_or_create_key
@@ -210,7 +210,8 @@ def _check_and_stage(
     key = load_or_create_key(settings.secrets_dir)
     pseudonymiser = Pseudonymiser(key)
     staged = StagedRows(settings.lake_dir, contract, submission_id)
-    known = roster_keys(ledger, settings.home, institution, period) if contract.kind == "training" else None
+    roster = ledger.current(institution, "staffing", str(period)) if contract.kind == "training" else None
+    known: list[pl.Series] = []  # the roster's staff, read when the first clean batch needs them
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
     def stage(batch: TypedBatch, clean: bool) -> pl.DataFrame | None:
@@ -218,8 +219,9 @@ def _check_and_stage(
             return None
         hashed = {name: pseudonymiser(batch.typed.get_column(name)) for name in hidden}
         staged.write(batch.typed, hashed)
-        if known is not None:
-            return staff_not_in_roster(batch, hashed["staff_id"], known)
+        if roster is not None and roster.lake_path is not None:
+            known[:] = known or [read_keys(settings.home / roster.lake_path)]
+            return staff_not_in_roster(batch, hashed["staff_id"], known[0])
         return None
 
     try:
@@ -235,7 +237,7 @@ def _check_and_stage(
         row_issues = checked.row_issues.filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
         return checked.issues, row_issues, checked.rows, None
     issues = list(checked.issues)
-    if contract.kind == "training" and known is None:
+    if contract.kind == "training" and (roster is None or roster.lake_path is None):
         issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, institution, period))

@@ -1,10 +1,11 @@
 """KEY_DUPLICATE across a whole file, in bounded memory.
 
 Each batch writes to disk, for its rows with a complete key, a 64-bit hash of the typed key, the
-row number and the key's cells as sent. At the end the hashes are read back a sixteenth at a time
-(by hash value) to find the hashes seen more than once; only those rows are read in full, and
-duplicates are decided on their typed key values, so a hash collision cannot produce a false
-finding. Rows with an empty key part are not compared (VALUE_REQUIRED reports them).
+row number, the typed key as one string and the key's cells as sent. At the end the hashes are
+read back a sixteenth at a time (by hash value) to find the hashes seen more than once; only those
+rows are read in full, and duplicates are decided on the typed key itself, so a hash collision
+cannot produce a false finding. Rows with an empty key part are not compared (VALUE_REQUIRED
+reports them).
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import Contract
-from pipelines.conversion import typed_expression
 from pipelines.issues import ROW_ISSUE_SCHEMA, no_row_issues
 
 BUCKETS = 16
+_SEPARATOR = "\x1f"  # between the parts of a key compared as one string (no cell holds it: trimmed)
 
 
 class KeyIndex:
@@ -31,11 +32,18 @@ class KeyIndex:
 
     def add(self, typed: pl.DataFrame, text: pl.DataFrame) -> None:
         """`typed` and `text`: one batch, row for row (see pipelines.conversion.TypedBatch)."""
-        complete = typed.select(pl.all_horizontal(pl.col(name).is_not_null() for name in self.key)).to_series()
-        keys = typed.filter(complete).select(self.key)
-        if keys.is_empty():
+        keys = typed.select(self.key)
+        complete = keys.select(pl.all_horizontal(pl.all().is_not_null())).to_series()
+        spilled = pl.DataFrame(
+            {
+                "row": typed.get_column("row"),
+                "hash": keys.hash_rows(),
+                "key": keys.select(pl.concat_str(pl.all().cast(pl.String), separator=_SEPARATOR)).to_series(),
+                "value": text.select(pl.concat_str(self.key, separator=" / ")).to_series(),
+            }
+        ).filter(complete)
+        if spilled.is_empty():
             return
-        spilled = text.filter(complete).select("row", *self.key).with_columns(hash=keys.hash_rows())
         path = self.folder / f"{len(self.files):06d}.arrow"
         spilled.write_ipc(path, compression="uncompressed")
         self.files.append(path)
@@ -53,19 +61,14 @@ class KeyIndex:
         if candidates.is_empty():
             return no_row_issues()
         rows = spilled.join(candidates.lazy(), on="hash", how="semi").collect()
-        columns = {column.name: column for column in self.contract.columns}
-        typed = rows.with_columns(
-            typed_expression(pl.col(name), columns[name]).alias(f"{name}__typed") for name in self.key
-        )
-        by_key = [f"{name}__typed" for name in self.key]
-        first = typed.with_columns(pl.col("row").min().over(by_key).alias("first_row"))
+        first = rows.with_columns(pl.col("row").min().over("key").alias("first_row"))
         return (
             first.filter(pl.col("row") != pl.col("first_row"))
             .select(
                 "row",
                 pl.lit("KEY_DUPLICATE").alias("rule"),
                 pl.lit(self.key[0]).alias("column"),
-                pl.concat_str(self.key, separator=" / ").alias("value"),
+                "value",
                 "first_row",
             )
             .cast(ROW_ISSUE_SCHEMA)

@@ -21,7 +21,7 @@ import io
 import mmap
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -54,6 +54,10 @@ _MAGIC = {
 }
 
 
+class EncodingGuessWrong(Exception):
+    """A byte beyond the head contradicts the encoding guessed from it."""
+
+
 class FileRefused(Exception):
     """The file as a whole cannot be read; `rule` is the spec's file-level rule code."""
 
@@ -61,6 +65,9 @@ class FileRefused(Exception):
         super().__init__(f"{rule}: {details}")
         self.rule = rule
         self.details = details
+
+
+Derive = Callable[[Any], Any]  # a LazyFrame or a DataFrame in, the same with more columns out
 
 
 @dataclass
@@ -77,11 +84,40 @@ class Source:
     data_offset: int = 0  # CSV: byte where the first record after the header starts
     lines_before_data: int = 0  # CSV: line ends before that byte
     lone_carriage_returns: bool = False  # CSV: lines end with a bare CR (old Mac files)
+    encoding_decided: bool = False  # CSV: from the whole file, not guessed from the head
 
-    def batches(self, batch_rows: int) -> Iterator[pl.DataFrame]:
+    def batches(self, batch_rows: int, derive: Derive | None = None) -> Iterator[pl.DataFrame]:
+        """The data rows, at most `batch_rows` a batch; `derive` adds columns computed from the
+        cells (the multi-threaded readers compute them while they read)."""
         if self.format == "xlsx":
-            return _rebatch(_xlsx_chunks(self), batch_rows)
-        return _rebatch(_csv_chunks(self, batch_rows), batch_rows)
+            return _derived(_rebatch(_xlsx_chunks(self), batch_rows), derive)
+        return _csv_batches(self, batch_rows, derive)
+
+    def sample(self, rows: int) -> pl.DataFrame:
+        """The first `rows` non-blank data rows (cells only)."""
+        try:
+            first = self._first_chunk(rows)
+        except EncodingGuessWrong:
+            self.decide_encoding()
+            first = self._first_chunk(rows)
+        if first is None:
+            return pl.DataFrame(schema={"row": pl.Int64, **{f"c{i}": pl.String for i in range(len(self.headers))}})
+        return first
+
+    def decide_encoding(self) -> None:
+        """The encoding from every byte of the file (refuses a file that mixes encodings)."""
+        self.encoding = _whole_file_encoding(self.path)
+        self.encoding_decided = True
+
+    def _first_chunk(self, rows: int) -> pl.DataFrame | None:
+        if self.format == "xlsx":
+            chunks = _xlsx_chunks(self, chunk_rows=rows)
+        else:
+            chunks = _python_chunks(self, after_row=self.header_row, chunk_rows=rows)
+        try:
+            return next(chunks, None)
+        finally:
+            chunks.close()
 
 
 def cell_text(value: Any) -> str:
@@ -115,8 +151,13 @@ def open_submission(path: Path, contract: Contract) -> Source:
         raise FileRefused("FILE_ENCODING", detail='UTF-16 text, as Excel\'s "Unicode text" saves it')
     if _contains_nul(path):
         raise FileRefused("FILE_FORMAT", detail="binary content")
-    encoding = _encoding_of_head(head, path)
-    return _open_csv(path, encoding, contract)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        source = _open_csv(path, _whole_file_encoding(path), contract)
+        source.encoding_decided = True
+        return source
+    return _open_csv(path, "utf-8", contract)  # a guess from the head, checked as the file is read
 
 
 def _contains_nul(path: Path) -> bool:
@@ -127,14 +168,6 @@ def _contains_nul(path: Path) -> bool:
 def _looks_utf16(data: bytes) -> bool:
     sample = data[:4000]
     return len(sample) >= 4 and (sample[1::2].count(0) > len(sample) // 4 or sample[0::2].count(0) > len(sample) // 4)
-
-
-def _encoding_of_head(head: bytes, path: Path) -> str:
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return _whole_file_encoding(path)
 
 
 def _whole_file_encoding(path: Path) -> str:
@@ -314,26 +347,35 @@ def _records_frame(numbers: list[int], records: list[list[str]]) -> pl.DataFrame
     return _columns_frame(numbers, columns)
 
 
-def _csv_chunks(source: Source, batch_rows: int) -> Iterator[pl.DataFrame]:
+def _csv_batches(source: Source, batch_rows: int, derive: Derive | None) -> Iterator[pl.DataFrame]:
     """A fast reader (polars for UTF-8, Arrow for the other encodings) while every record has at
-    most the header's width; from the first one that does not, or a byte that is not in the
-    encoding guessed from the head, Python's reader takes over after the last row handed out."""
+    most the header's width; from the first one that does not, or a byte that contradicts the
+    encoding guessed from the head, Python's reader takes over after the last row handed out
+    (batches already handed out were read before the problem and are right as they are)."""
     if source.data_offset >= source.path.stat().st_size:
         return  # the header is the file's last line
-    done = _Progress(source.header_row)
-    fast = _polars_chunks if source.encoding == "utf-8" and not source.lone_carriage_returns else _arrow_chunks
-    try:
-        yield from fast(source, done, batch_rows)
-        return
-    except _FastReaderGaveUp as reason:
-        if reason.encoding_error:
-            source.encoding = _whole_file_encoding(source.path)  # refuses a file mixing encodings
-    yield from _python_chunks(source, after_row=done.last_row)
+    last_row = source.header_row
+    if source.encoding == "utf-8" and not source.lone_carriage_returns:
+        reader = _polars_batches(source, batch_rows, derive)
+    else:
+        reader = _derived(_rebatch(_arrow_chunks(source), batch_rows), derive)
+    while True:
+        try:
+            for batch in reader:
+                if batch.height:
+                    last_row = batch.item(-1, "row")  # blank records after it are skipped anyway
+                    yield batch
+            return
+        except (_FastReaderGaveUp, EncodingGuessWrong) as problem:
+            if getattr(problem, "encoding_error", True):
+                if source.encoding_decided:
+                    raise FileRefused("FILE_ENCODING", detail=str(problem)) from problem
+                source.decide_encoding()  # refuses a file mixing encodings
+        reader = _derived(_rebatch(_python_chunks(source, after_row=last_row), batch_rows), derive)
 
 
-@dataclass
-class _Progress:
-    last_row: int  # the last record handed out (blank or not)
+def _derived(batches: Iterator[pl.DataFrame], derive: Derive | None) -> Iterator[pl.DataFrame]:
+    return batches if derive is None else (derive(batch) for batch in batches)
 
 
 class _FastReaderGaveUp(Exception):
@@ -349,10 +391,11 @@ def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
     return trimmed.filter(pl.any_horizontal(pl.col(name) != "" for name in names))
 
 
-def _polars_chunks(source: Source, done: _Progress, batch_rows: int) -> Iterator[pl.DataFrame]:
+def _polars_batches(source: Source, batch_rows: int, derive: Derive | None) -> Iterator[pl.DataFrame]:
     """polars' CSV reader keeps blank lines as rows, so its row index is the record number; a
     record wider than the header is an error there, which hands the file to Python's reader.
-    Records narrower than the header are padded with empty cells, as Python's reader does."""
+    Records narrower than the header are padded with empty cells, as Python's reader does. The
+    trimming and `derive` run inside polars' streaming engine, in parallel with the parsing."""
     width = len(source.headers)
     names = [f"c{i}" for i in range(width)]
     scan = pl.scan_csv(
@@ -365,17 +408,16 @@ def _polars_chunks(source: Source, done: _Progress, batch_rows: int) -> Iterator
         empty_string_is_null=False,
         infer_schema=False,
     ).with_row_index("row", offset=source.header_row + 1)
+    plan = _trimmed_non_blank(scan.with_columns(pl.col("row").cast(pl.Int64)), width)
+    if derive is not None:
+        plan = derive(plan)
     try:
-        for batch in scan.cast({"row": pl.Int64}).collect_batches(chunk_size=batch_rows):
-            if batch.height == 0:
-                continue
-            done.last_row = batch.item(-1, "row")
-            yield _trimmed_non_blank(batch, width)
+        yield from plan.collect_batches(chunk_size=batch_rows)
     except pl.exceptions.PolarsError as error:
         raise _FastReaderGaveUp(error) from error
 
 
-def _arrow_chunks(source: Source, done: _Progress, batch_rows: int) -> Iterator[pl.DataFrame]:
+def _arrow_chunks(source: Source) -> Iterator[pl.DataFrame]:
     """Arrow calls `on_ragged` while parsing a block, before that block's batch comes out: a batch
     that arrives while no ragged record has been seen is whole and correctly numbered."""
     width = len(source.headers)
@@ -386,6 +428,7 @@ def _arrow_chunks(source: Source, done: _Progress, batch_rows: int) -> Iterator[
         ragged.append(row.actual_columns)
         return "skip"
 
+    next_row = source.header_row + 1
     stream = pa.OSFile(str(source.path))
     stream.seek(source.data_offset)
     try:
@@ -413,8 +456,8 @@ def _arrow_chunks(source: Source, done: _Progress, batch_rows: int) -> Iterator[
                 break
             if ragged:
                 raise _FastReaderGaveUp(ValueError(f"a record of {ragged[0]} cells"))
-            first = done.last_row + 1
-            done.last_row += batch.num_rows
+            first = next_row
+            next_row += batch.num_rows
             numbered = pl.from_arrow(batch).with_columns(
                 pl.int_range(first, first + batch.num_rows, dtype=pl.Int64).alias("row")
             )
@@ -433,8 +476,8 @@ def _python_chunks(source: Source, after_row: int, chunk_rows: int = 50_000) -> 
             yield from _chunked(([cell.strip() for cell in record] for record in records), after_row, chunk_rows)
     except csv.Error as error:
         raise FileRefused("FILE_FORMAT", detail=f"CSV could not be parsed: {error}") from error
-    except UnicodeDecodeError as error:  # the whole-file encoding was decided: this cannot be a guess
-        raise FileRefused("FILE_ENCODING", detail=str(error)) from error
+    except UnicodeDecodeError as error:
+        raise EncodingGuessWrong(str(error)) from error
 
 
 def _chunked(records: Iterator[list[str]], after_row: int, chunk_rows: int) -> Iterator[pl.DataFrame]:

@@ -9,14 +9,14 @@ batches are cut. Memory is bounded by the batch size, not by the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.conversion import TypedBatch, convert_batch, flagged_issues
+from pipelines.conversion import BatchPlan, TypedBatch
 from pipelines.expressions import rule_expression
 from pipelines.headers import HeaderMap, map_headers
 from pipelines.issues import Issue, no_row_issues
@@ -72,11 +72,6 @@ class RowRules:
             holds = rule_expression(rule.check, context).fill_null(False)
             self.checks.append((rule.code, rule.column, ~(holds | skip)))
 
-    def check(self, batch: TypedBatch) -> pl.DataFrame:
-        flagged = batch.typed.select("row", *(fails.alias(f"__flag{i}") for i, (_, _, fails) in enumerate(self.checks)))
-        found = flagged_issues(flagged, batch.text, self.checks)
-        return found.unique(subset=["row", "rule", "column"], keep="first")
-
 
 def _column_checks(column: Column) -> list[tuple[str, pl.Expr]]:
     value = pl.col(column.name)
@@ -124,61 +119,41 @@ def _check_batches(
     keep_rows: bool,
     result: FileValidation,
 ) -> None:
-    rules = RowRules(contract, period)
     columns = _ColumnsSeen(source.headers)
+    columns.add(source.sample(SAMPLE_ROWS), sampling=True)
+    header_map = columns.header_map(contract)
+    if any(issue.severity == "error" for issue in header_map.issues):
+        for cells in source.batches(batch_rows):  # rows cannot be read against a wrong header: only counted
+            columns.add(cells)
+            result.rows += cells.height
+        if result.rows == 0:
+            raise FileRefused("FILE_EMPTY")
+        result.issues.extend(columns.header_map(contract).issues)
+        return
+    plan = BatchPlan(contract, header_map.positions, RowRules(contract, period).checks)
     found: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
     clean = True
-    header_map: HeaderMap | None = None
     with KeyIndex(contract) as keys:
-        for header_map, cells in _with_header_map(source.batches(batch_rows), columns, contract):
-            result.rows += cells.height
-            if _header_errors(header_map):
-                continue  # rows cannot be read against a header that is wrong; they are only counted
-            batch = convert_batch(cells, header_map.positions, contract)
-            issues = [batch.issues, rules.check(batch)]
+        for derived in source.batches(batch_rows, derive=plan.derive):
+            columns.add(derived)
+            result.rows += derived.height
+            batch = plan.split(derived)
+            issues = [batch.issues]
             keys.add(batch.typed, batch.text)
-            clean = clean and not any(has_error_rules(part) for part in issues)
+            clean = clean and not has_error_rules(batch.issues)
             if on_batch is not None and (more := on_batch(batch, clean)) is not None:
                 issues.append(more)
             found.extend(part for part in issues if not part.is_empty())
             if keep_rows:
                 kept.append(batch.typed)
-        if header_map is None:
-            raise FileRefused("FILE_EMPTY")
-        if not _header_errors(header_map):
-            found.append(keys.duplicates())
+        found.append(keys.duplicates())
+    if result.rows == 0:
+        raise FileRefused("FILE_EMPTY")
     result.issues.extend(columns.header_map(contract).issues)  # with every column's content now seen
-    result.row_issues = pl.concat(found).sort("row", "column", "rule") if found else no_row_issues()
+    result.row_issues = pl.concat(found).sort("row", "column", "rule")
     if keep_rows and not result.has_errors:
         result.typed = pl.concat(kept)
-
-
-def _header_errors(header_map: HeaderMap) -> bool:
-    return any(issue.severity == "error" for issue in header_map.issues)
-
-
-def _with_header_map(
-    batches: Iterator[pl.DataFrame], columns: _ColumnsSeen, contract: Contract
-) -> Iterator[tuple[HeaderMap, pl.DataFrame]]:
-    """Each batch with the header mapping, decided once the sample rows have been seen (so that
-    it does not depend on the batch size)."""
-    held: list[pl.DataFrame] = []
-    header_map: HeaderMap | None = None
-    for cells in batches:
-        columns.add(cells)
-        if header_map is None:
-            held.append(cells)
-            if columns.sampled_rows < SAMPLE_ROWS:
-                continue
-            header_map = columns.header_map(contract)
-            yield from ((header_map, part) for part in held)
-            held = []
-        else:
-            yield header_map, cells
-    if header_map is None and held:
-        header_map = columns.header_map(contract)
-        yield from ((header_map, part) for part in held)
 
 
 class _ColumnsSeen:
@@ -189,22 +164,23 @@ class _ColumnsSeen:
         self.headers = list(headers)
         self.has_data: list[bool] = []
         self.samples: list[list[str]] = []
-        self.sampled_rows = 0
 
-    def add(self, cells: pl.DataFrame) -> None:
-        width = cells.width - 1
+    def add(self, cells: pl.DataFrame, sampling: bool = False) -> None:
+        """A batch's cells (`c0`, `c1`...; other columns are ignored); `sampling`: these are the
+        first rows, whose values are kept as samples."""
+        width = sum(1 for name in cells.columns if name.startswith("c") and name[1:].isdigit())
         while len(self.has_data) < width:
             self.has_data.append(False)
             self.samples.append([])
-        filled = cells.select((pl.col(f"c{i}") != "").any() for i in range(width)).row(0)
-        self.has_data = [seen or bool(now) for seen, now in zip(self.has_data, filled, strict=False)] + self.has_data[
-            len(filled) :
-        ]
-        if self.sampled_rows < SAMPLE_ROWS:
-            head = cells.head(SAMPLE_ROWS - self.sampled_rows)
+        unnamed = [i for i in range(width) if i >= len(self.headers) or not self.headers[i]]
+        todo = range(width) if sampling else [i for i in unnamed if not self.has_data[i]]
+        if todo:
+            filled = cells.select((pl.col(f"c{i}") != "").any() for i in todo).row(0)
+            for i, now in zip(todo, filled, strict=True):
+                self.has_data[i] = self.has_data[i] or bool(now)
+        if sampling:
             for i in range(width):
-                self.samples[i].extend(value for value in head.get_column(f"c{i}").to_list() if value)
-            self.sampled_rows += head.height
+                self.samples[i].extend(value for value in cells.get_column(f"c{i}").to_list() if value)
 
     def header_map(self, contract: Contract) -> HeaderMap:
         width = max(len(self.headers), len(self.has_data))

@@ -123,9 +123,12 @@ def test_windows_1252_files_read_by_arrow_find_the_same(tmp_path, plain, batch_r
     assert _found(legacy, batch_rows) == _found(plain, WHOLE_FILE)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "cp1252"])  # polars, then Arrow, hand over
 @pytest.mark.parametrize("batch_rows", [4, 7, WHOLE_FILE])
-def test_a_ragged_record_late_in_the_file_hands_over_to_python_with_the_same_rows(tmp_path, plain, batch_rows):
-    ragged = _write_csv(tmp_path / "ragged.csv", _rows(), extra=45)
+def test_a_ragged_record_late_in_the_file_hands_over_to_python_with_the_same_rows(
+    tmp_path, plain, batch_rows, encoding
+):
+    ragged = _write_csv(tmp_path / "ragged.csv", _rows(), extra=45, encoding=encoding)
     rows, whole_file, found = _found(ragged, batch_rows)
     assert whole_file == [("COLUMN_UNKNOWN", None, "{'header': '#15'}")]
     assert (rows, found) == (_found(plain, WHOLE_FILE)[0], _found(plain, WHOLE_FILE)[2])
