@@ -104,4 +104,4 @@ def publish_staged(staged: Path, final: Path) -> None:
 
 
 def read_keys(path: Path, column: str = "staff_key") -> pl.Series:
-    return pl.from_arrow(pq.read_table(path, columns=[column]).column(column)).unique()
+    return pl.read_parquet(path, columns=[column], hive_partitioning=False).get_column(column).unique()

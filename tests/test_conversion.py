@@ -1,0 +1,51 @@
+"""Typing cells: the polars conversion (fast path for the common spelling, general path for the
+rest) gives, value for value, what the pandas conversion it replaced gives (kept in
+benchmarks/peers.py as the pandas + pandera peer)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import polars as pl
+import pytest
+
+from pipelines.contracts import Column, load_contract
+from pipelines.conversion import typed_expression
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from peers import _convert  # noqa: E402 - the reference lives with the benchmark
+
+TRAINING, STAFFING = load_contract("training"), load_contract("staffing")
+TRICKY = {
+    "code": ["PENSIONS", "pensions", "Pensions", "PENSION", "Ïtem", "", "IT_DIGITAL", "it_digital"],
+    "decimal": ["1.5", "1,5", "-3", "+3", ".5", "5.", "1e5", "inf", "NaN", "1 000", "1.000,5", "", "0", "x", "1,"],
+    "integer": ["1985", "1985.0", "1985.00", "1985.5", "+12", "-7", "1e3", "", "١٩٨٥", "12,0"],
+    "date": ["2026-04-06", "2026-4-6", "06/04/2026", "6/4/2026", "06-04-2026", "2026/04/06", "31/02/2026",
+             "2026-02-30", "", "20260406", "06.04.2026"],  # fmt: skip
+    "boolean": ["yes", "Yes", "YES", "sí", "Sí", "si", "no", "No", "true", "FALSE", "1", "0", "oui", "Non",
+                "sim", "não", "Verdadero", "x", ""],  # fmt: skip
+}
+
+
+def _column(kind: str) -> Column:
+    contract = STAFFING if kind == "integer" else TRAINING
+    return next(c for c in contract.columns if c.type == kind)
+
+
+def _normal(value):
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    return value
+
+
+@pytest.mark.parametrize("kind", sorted(TRICKY))
+def test_polars_typing_matches_the_pandas_conversion(kind):
+    column = _column(kind)
+    values = TRICKY[kind]
+    ours = pl.select(typed_expression(pl.lit(pl.Series(values)), column)).to_series().to_list()
+    theirs = [_normal(v) for v in _convert(pd.Series(values, dtype=str), column).tolist()]
+    assert ours == theirs, list(zip(values, ours, theirs, strict=True))
