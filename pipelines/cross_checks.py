@@ -14,9 +14,11 @@ from pipelines.periods import Period
 HEADCOUNT_JUMP_LIMIT = 0.25
 
 
-def staff_not_in_roster(batch: TypedBatch, hashed_staff: pl.Series, known: pl.Series) -> pl.DataFrame:
-    """STAFF_NOT_IN_ROSTER for each row of a training batch whose staff is not in the roster."""
-    missing = batch.text.filter((~hashed_staff.is_in(known.implode())).fill_null(False))
+def staff_not_in_roster(batch: TypedBatch, hashed_staff: pl.Series, known: pl.DataFrame) -> pl.DataFrame:
+    """STAFF_NOT_IN_ROSTER for each row of a training batch whose staff is not in the roster
+    (`known`: the roster's `staff_key` column)."""
+    rows = batch.text.select("row", "staff_id", hashed_staff.alias("staff_key")).drop_nulls("staff_key")
+    missing = rows.join(known, on="staff_key", how="anti")
     return missing.select(
         "row",
         pl.lit("STAFF_NOT_IN_ROSTER").alias("rule"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -93,17 +94,9 @@ def submit(
     received_at = (received_at or datetime.now(UTC)).astimezone(UTC)
     submission_id = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
     contract = load_contract(kind)
-    archived = archive_file(path, settings.archive_dir)
-
-    issues: list[Issue] = []
-    row_issues = no_row_issues()
-    rows = 0
-    staged: Path | None = None
-    already = ledger.find_accepted_with_hash(institution, kind, period, archived.sha256)
-    if already is None:
-        issues, row_issues, rows, staged = _check_and_stage(
-            archived, contract, parsed, institution, settings, ledger, submission_id
-        )
+    archived, issues, row_issues, rows, staged = _archive_and_check(
+        path, contract, parsed, institution, settings, ledger, submission_id
+    )
 
     folder = archived.folder / submission_id
     published: Path | None = None
@@ -192,8 +185,44 @@ def submit(
     )
 
 
+def _archive_and_check(
+    path: Path,
+    contract: Contract,
+    period: Period,
+    institution: str,
+    settings: Settings,
+    ledger: Ledger,
+    submission_id: str,
+) -> tuple[ArchivedFile, list[Issue], pl.DataFrame, int, Path | None]:
+    """Archive the file and check it at the same time (the copy and its hash run in a thread
+    while the rules run on the file as sent). Should the file change while being read, it is
+    checked again from the archived copy, so the verdict is always about the bytes archived.
+    A file already accepted with the same content is a DUPLICATE: its findings are dropped."""
+    before = path.stat()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
+        archiving = pool.submit(archive_file, path, settings.archive_dir)
+        checked = _check_and_stage(path, before.st_size, contract, period, institution, settings, ledger, submission_id)
+        archived = archiving.result()
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or after.st_size != archived.size:
+        _discard(checked[3])
+        checked = _check_and_stage(
+            archived.path, archived.size, contract, period, institution, settings, ledger, submission_id
+        )
+    if ledger.find_accepted_with_hash(institution, contract.kind, str(period), archived.sha256) is not None:
+        _discard(checked[3])
+        return archived, [], no_row_issues(), 0, None
+    return (archived, *checked)
+
+
+def _discard(staged: Path | None) -> None:
+    if staged is not None:
+        staged.unlink(missing_ok=True)
+
+
 def _check_and_stage(
-    archived: ArchivedFile,
+    path: Path,
+    size: int,
     contract: Contract,
     period: Period,
     institution: str,
@@ -201,17 +230,17 @@ def _check_and_stage(
     ledger: Ledger,
     submission_id: str,
 ) -> tuple[list[Issue], pl.DataFrame, int, Path | None]:
-    """Every rule on the archived copy, batch by batch; the rows are staged for the lake as they
-    are checked, and the staged file is kept only when no error was found."""
-    if archived.size > settings.max_upload_bytes:
-        size_mb = f"{archived.size / 1024 / 1024:.1f}"
+    """Every rule, batch by batch; the rows are staged for the lake as they are checked, and the
+    staged file is kept only when no error was found."""
+    if size > settings.max_upload_bytes:
+        size_mb = f"{size / 1024 / 1024:.1f}"
         issue = Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})
         return [issue], no_row_issues(), 0, None
     key = load_or_create_key(settings.secrets_dir)
     pseudonymiser = Pseudonymiser(key)
     staged = StagedRows(settings.lake_dir, contract, submission_id)
     roster = ledger.current(institution, "staffing", str(period)) if contract.kind == "training" else None
-    known: list[pl.Series] = []  # the roster's staff, read when the first clean batch needs them
+    known: list[pl.DataFrame] = []  # the roster's staff, read when the first clean batch needs them
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
     def stage(batch: TypedBatch, clean: bool) -> pl.DataFrame | None:
@@ -225,7 +254,7 @@ def _check_and_stage(
         return None
 
     try:
-        checked = validate_file(archived.path, contract, period, on_batch=stage)
+        checked = validate_file(path, contract, period, on_batch=stage)
     except BaseException:
         staged.discard()
         raise

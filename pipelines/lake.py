@@ -103,5 +103,6 @@ def publish_staged(staged: Path, final: Path) -> None:
     os.replace(staged, final)
 
 
-def read_keys(path: Path, column: str = "staff_key") -> pl.Series:
-    return pl.read_parquet(path, columns=[column], hive_partitioning=False).get_column(column).unique()
+def read_keys(path: Path, column: str = "staff_key") -> pl.DataFrame:
+    """The distinct values of a pseudonymised column of a lake file, as a one-column frame."""
+    return pl.read_parquet(path, columns=[column], hive_partitioning=False).unique()
