@@ -15,17 +15,47 @@ from pipelines.contracts import Column, load_contract
 from pipelines.conversion import typed_expression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-from peers import _convert  # noqa: E402 - the reference lives with the benchmark
+from peers import _convert  # the reference lives with the benchmark
 
 TRAINING, STAFFING = load_contract("training"), load_contract("staffing")
 TRICKY = {
     "code": ["PENSIONS", "pensions", "Pensions", "PENSION", "Ïtem", "", "IT_DIGITAL", "it_digital"],
     "decimal": ["1.5", "1,5", "-3", "+3", ".5", "5.", "1e5", "inf", "NaN", "1 000", "1.000,5", "", "0", "x", "1,"],
     "integer": ["1985", "1985.0", "1985.00", "1985.5", "+12", "-7", "1e3", "", "١٩٨٥", "12,0"],
-    "date": ["2026-04-06", "2026-4-6", "06/04/2026", "6/4/2026", "06-04-2026", "2026/04/06", "31/02/2026",
-             "2026-02-30", "", "20260406", "06.04.2026"],  # fmt: skip
-    "boolean": ["yes", "Yes", "YES", "sí", "Sí", "si", "no", "No", "true", "FALSE", "1", "0", "oui", "Non",
-                "sim", "não", "Verdadero", "x", ""],  # fmt: skip
+    "date": [
+        "2026-04-06",
+        "2026-4-6",
+        "06/04/2026",
+        "6/4/2026",
+        "06-04-2026",
+        "2026/04/06",
+        "31/02/2026",
+        "2026-02-30",
+        "",
+        "20260406",
+        "06.04.2026",
+    ],
+    "boolean": [
+        "yes",
+        "Yes",
+        "YES",
+        "sí",
+        "Sí",
+        "si",
+        "no",
+        "No",
+        "true",
+        "FALSE",
+        "1",
+        "0",
+        "oui",
+        "Non",
+        "sim",
+        "não",
+        "Verdadero",
+        "x",
+        "",
+    ],
 }
 
 
