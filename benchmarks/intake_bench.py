@@ -166,20 +166,21 @@ def main() -> None:
 START, END = "<!-- intake benchmark: written by benchmarks/run -->", "<!-- end of intake benchmark -->"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace the benchmark's own section of the page; the rest of the page is kept."""
-    text = path.read_text(encoding="utf-8") if path.exists() else HEADER + START + "\n" + END + "\n"
-    before, _, rest = text.partition(START)
-    _, _, after = rest.partition(END)
-    path.write_text(f"{before}{START}\n{section}{END}{after}", encoding="utf-8")
+def write_section(path: Path, section: str, start: str = START, end: str = END) -> None:
+    """Replace one benchmark's own section of the page (added at the end the first time); the
+    rest of the page is kept."""
+    text = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    if start not in text:
+        text = text.rstrip("\n") + f"\n\n{start}\n{end}\n"
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    path.write_text(f"{before}{start}\n{section}{end}{after}", encoding="utf-8")
 
 
 HEADER = """# Performance
 
-Measured by commands under `benchmarks/`, never by timed tests. Each approach runs in its own
-process on the same generated file (the spec's training columns, 0.5% bad rows); seconds are the
-work alone (no interpreter start-up), peak memory is the process's maximum resident set.
-
+Measured by commands under `benchmarks/`, never by timed tests; each section says its command,
+machine and date.
 """
 
 if __name__ == "__main__":
