@@ -56,11 +56,12 @@ class KeyIndex:
         repeated = []
         for bucket in range(BUCKETS):
             hashes = spilled.select("hash").filter(pl.col("hash") % BUCKETS == bucket)
-            repeated.append(hashes.filter(pl.col("hash").is_duplicated()).unique().collect())
+            bucket_hashes = hashes.collect(engine="streaming").get_column("hash")  # a sixteenth in memory
+            repeated.append(bucket_hashes.filter(bucket_hashes.is_duplicated()).unique().to_frame())
         candidates = pl.concat(repeated)
         if candidates.is_empty():
             return no_row_issues()
-        rows = spilled.join(candidates.lazy(), on="hash", how="semi").collect()
+        rows = spilled.join(candidates.lazy(), on="hash", how="semi").collect(engine="streaming")
         first = rows.with_columns(pl.col("row").min().over("key").alias("first_row"))
         return (
             first.filter(pl.col("row") != pl.col("first_row"))
