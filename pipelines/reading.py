@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import mmap
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -42,6 +41,7 @@ HEADER_SEARCH_ROWS = 30
 HEAD_BYTES = 1 << 20  # what is looked at to guess the encoding and find the header
 SAMPLE_BYTES = 4 << 20  # what the encoding detector reads of a file that is not UTF-8
 ARROW_BLOCK_BYTES = 16 << 20
+CHUNK_BYTES = 8 << 20  # what polars parses at a time
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _MAGIC = {
     b"%PDF": "PDF document",
@@ -161,8 +161,8 @@ def open_submission(path: Path, contract: Contract) -> Source:
 
 
 def _contains_nul(path: Path) -> bool:
-    with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        return mapped.find(b"\x00") >= 0
+    with open(path, "rb") as handle:  # in pieces: a memory map would count the whole file as resident
+        return any(b"\x00" in piece for piece in iter(lambda: handle.read(CHUNK_BYTES), b""))
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -356,7 +356,7 @@ def _csv_batches(source: Source, batch_rows: int, derive: Derive | None) -> Iter
         return  # the header is the file's last line
     last_row = source.header_row
     if source.encoding == "utf-8" and not source.lone_carriage_returns:
-        reader = _polars_batches(source, batch_rows, derive)
+        reader = _rebatch(_polars_pieces(source, derive), batch_rows, cells_only=False)
     else:
         reader = _derived(_rebatch(_arrow_chunks(source), batch_rows), derive)
     while True:
@@ -391,30 +391,58 @@ def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
     return trimmed.filter(pl.any_horizontal(pl.col(name) != "" for name in names))
 
 
-def _polars_batches(source: Source, batch_rows: int, derive: Derive | None) -> Iterator[pl.DataFrame]:
-    """polars' CSV reader keeps blank lines as rows, so its row index is the record number; a
-    record wider than the header is an error there, which hands the file to Python's reader.
-    Records narrower than the header are padded with empty cells, as Python's reader does. The
-    trimming and `derive` run inside polars' streaming engine, in parallel with the parsing."""
+def _polars_pieces(source: Source, derive: Derive | None) -> Iterator[pl.DataFrame]:
+    """The file cut into pieces of about CHUNK_BYTES at record boundaries, each parsed by polars
+    (multi-threaded) with the trimming and `derive` run on it at once: memory depends on the
+    piece, not on the file (polars' own streaming CSV source holds the whole file).
+
+    polars keeps blank lines as rows, so row indexes are record numbers; a record wider than the
+    header is an error there, which hands the file to Python's reader. Records narrower than the
+    header are padded with empty cells, as Python's reader does."""
     width = len(source.headers)
     names = [f"c{i}" for i in range(width)]
-    scan = pl.scan_csv(
-        source.path,
-        has_header=False,
-        separator=source.delimiter,
-        skip_rows=source.lines_before_data,
-        new_columns=names,
-        schema=dict.fromkeys(names, pl.String),
-        empty_string_is_null=False,
-        infer_schema=False,
-    ).with_row_index("row", offset=source.header_row + 1)
-    plan = _trimmed_non_blank(scan.with_columns(pl.col("row").cast(pl.Int64)), width)
-    if derive is not None:
-        plan = derive(plan)
-    try:
-        yield from plan.collect_batches(chunk_size=batch_rows)
-    except pl.exceptions.PolarsError as error:
-        raise _FastReaderGaveUp(error) from error
+    next_row = source.header_row + 1
+    for piece in _record_pieces(source.path, source.data_offset):
+        try:
+            cells = pl.read_csv(
+                piece,
+                has_header=False,
+                separator=source.delimiter,
+                new_columns=names,
+                schema=dict.fromkeys(names, pl.String),
+                empty_string_is_null=False,
+                infer_schema=False,
+            )
+        except pl.exceptions.PolarsError as error:
+            raise _FastReaderGaveUp(error) from error
+        numbered = cells.lazy().with_row_index("row", offset=next_row).with_columns(pl.col("row").cast(pl.Int64))
+        next_row += cells.height
+        plan = _trimmed_non_blank(numbered, width)
+        yield (derive(plan) if derive is not None else plan).collect()
+
+
+def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
+    """Pieces of the file from `offset`, each ending at a line break outside quotes (an even
+    number of quote characters before it, as in any CSV whose quotes enclose whole values)."""
+    carry, quotes_before = b"", 0
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        while block := handle.read(CHUNK_BYTES):
+            data = carry + block
+            end = data.rfind(b"\n")
+            quotes = data.count(b'"', 0, end) if end >= 0 else 0
+            while end >= 0 and (quotes_before + quotes) % 2:
+                previous = data.rfind(b"\n", 0, end)
+                quotes -= data.count(b'"', previous + 1 if previous >= 0 else 0, end)
+                end = previous
+            if end < 0:
+                carry = data  # a quoted value longer than a piece: read on
+                continue
+            quotes_before = (quotes_before + quotes) % 2
+            carry = data[end + 1 :]
+            yield data[: end + 1]
+    if carry:
+        yield carry
 
 
 def _arrow_chunks(source: Source) -> Iterator[pl.DataFrame]:
@@ -496,20 +524,26 @@ def _chunked(records: Iterator[list[str]], after_row: int, chunk_rows: int) -> I
         yield _records_frame(numbers, cells)
 
 
-def _rebatch(chunks: Iterator[pl.DataFrame], batch_rows: int) -> Iterator[pl.DataFrame]:
-    """Batches of exactly `batch_rows` rows (the last one shorter), whatever the reader's chunks."""
+def _rebatch(chunks: Iterator[pl.DataFrame], batch_rows: int, cells_only: bool = True) -> Iterator[pl.DataFrame]:
+    """Batches of exactly `batch_rows` rows (the last one shorter), whatever the reader's chunks.
+    `cells_only`: the chunks hold cells alone, possibly of different widths (padded with "")."""
     pending: list[pl.DataFrame] = []
     held = 0
+
+    def joined() -> pl.DataFrame:
+        frame = pl.concat(pending, how="diagonal_relaxed") if len(pending) > 1 else pending[0]
+        return _filled(frame) if cells_only else frame
+
     for chunk in chunks:
         pending.append(chunk)
         held += chunk.height
         while held >= batch_rows:
-            joined = pl.concat(pending, how="diagonal_relaxed") if len(pending) > 1 else pending[0]
-            yield _filled(joined.slice(0, batch_rows))
-            rest = joined.slice(batch_rows)
+            whole = joined()
+            yield whole.slice(0, batch_rows)
+            rest = whole.slice(batch_rows)
             pending, held = ([rest] if rest.height else []), rest.height
     if held:
-        yield _filled(pl.concat(pending, how="diagonal_relaxed") if len(pending) > 1 else pending[0])
+        yield joined()
 
 
 def _filled(frame: pl.DataFrame) -> pl.DataFrame:

@@ -24,7 +24,7 @@ from pipelines.key_index import KeyIndex
 from pipelines.periods import Period
 from pipelines.reading import FileRefused, Source, open_submission
 
-BATCH_ROWS = 250_000
+BATCH_ROWS = 100_000
 SAMPLE_ROWS = 200  # rows looked at to recognise personal identifiers by their content
 
 # Called with each checked batch and whether no error has been found so far; returns more row
