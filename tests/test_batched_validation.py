@@ -177,3 +177,19 @@ def test_fast_readers_and_python_reader_give_the_same_cells(tmp_path, plain):
         fast = pl.concat(list(source.batches(7)))
         python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
         assert fast.equals(python), path
+
+
+@pytest.mark.parametrize("piece_bytes", [37, 64, 500])
+def test_pieces_cut_anywhere_outside_quotes_read_the_same_rows(tmp_path, monkeypatch, plain, piece_bytes):
+    """polars parses the file in pieces cut at line breaks; a quoted value spanning lines (and
+    one holding doubled quotes) must never be cut, whatever the piece size."""
+    rows = _rows()
+    rows[30]["activity_title"] = 'Taller "Pensiones"\nsegunda línea\n"tercera"'
+    quoted = _write_csv(tmp_path / "quoted.csv", rows)
+    expected = _found(quoted, WHOLE_FILE)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", piece_bytes)
+    assert expected[0] == 60 and _found(quoted, 7) == expected
+    assert _found(plain, 7) == _found(plain, WHOLE_FILE)
+    source = reading.open_submission(quoted, TRAINING)
+    python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
+    assert pl.concat(list(source.batches(7))).equals(python)
