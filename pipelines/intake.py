@@ -20,9 +20,9 @@ import polars as pl
 from pipelines.archive import ArchivedFile, archive_file, write_once, write_once_with
 from pipelines.contracts import KINDS, LANGUAGES, Contract, load_contract
 from pipelines.conversion import TypedBatch
-from pipelines.cross_checks import headcount_jump, staff_not_in_roster
+from pipelines.cross_checks import headcount_jump, mark_rostered, staff_not_in_roster
 from pipelines.issues import Issue, no_row_issues
-from pipelines.lake import StagedRows, lake_file, publish_staged, read_keys
+from pipelines.lake import StagedRows, lake_file, publish_staged
 from pipelines.ledger import Ledger, LedgerRow
 from pipelines.periods import Period, PeriodError
 from pipelines.pseudonym import Pseudonymiser, load_or_create_key
@@ -236,21 +236,22 @@ def _check_and_stage(
         size_mb = f"{size / 1024 / 1024:.1f}"
         issue = Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})
         return [issue], no_row_issues(), 0, None
-    key = load_or_create_key(settings.secrets_dir)
-    pseudonymiser = Pseudonymiser(key)
-    staged = StagedRows(settings.lake_dir, contract, submission_id)
     roster = ledger.current(institution, "staffing", str(period)) if contract.kind == "training" else None
-    known: list[pl.DataFrame] = []  # the roster's staff, read when the first clean batch needs them
+    roster_path = settings.home / roster.lake_path if roster is not None and roster.lake_path else None
+    pseudonymiser = Pseudonymiser(
+        load_or_create_key(settings.secrets_dir),
+        annotate=partial(mark_rostered, roster_path) if roster_path is not None else None,
+    )
+    staged = StagedRows(settings.lake_dir, contract, submission_id)
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
     def stage(batch: TypedBatch, clean: bool) -> pl.DataFrame | None:
         if not clean:  # the file will be rejected: nothing more to stage or compare
             return None
-        hashed = {name: pseudonymiser(batch.typed.get_column(name)) for name in hidden}
-        staged.write(batch.typed, hashed)
-        if roster is not None and roster.lake_path is not None:
-            known[:] = known or [read_keys(settings.home / roster.lake_path)]
-            return staff_not_in_roster(batch, hashed["staff_id"], known[0])
+        looked_up = {name: pseudonymiser.lookup(batch.typed.get_column(name)) for name in hidden}
+        staged.write(batch.typed, {name: found.get_column("hashed") for name, found in looked_up.items()})
+        if roster_path is not None:
+            return staff_not_in_roster(batch, looked_up["staff_id"].get_column("rostered"))
         return None
 
     try:
@@ -266,7 +267,7 @@ def _check_and_stage(
         row_issues = checked.row_issues.filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
         return checked.issues, row_issues, checked.rows, None
     issues = list(checked.issues)
-    if contract.kind == "training" and (roster is None or roster.lake_path is None):
+    if contract.kind == "training" and roster_path is None:
         issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, institution, period))

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import duckdb
@@ -46,30 +46,49 @@ def pseudonymise(key: bytes, values: Iterable[str]) -> list[str]:
 class Pseudonymiser:
     """`pseudonymise` for whole columns: each distinct identifier is hashed once (in DuckDB, which
     computes the same HMAC over many values at a time) and remembered for the next batches, up to
-    CACHE_LIMIT identifiers so that memory stays bounded."""
+    CACHE_LIMIT identifiers so that memory stays bounded.
+
+    `annotate`, if given, adds columns to newly hashed identifiers (a frame of `value`, `hashed`)
+    that are remembered with them and returned for every row: a fact about an identifier (is it in
+    the roster?) is then worked out once per identifier, not once per row."""
 
     CACHE_LIMIT = 2_000_000
 
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes, annotate: Callable[[pl.DataFrame], pl.DataFrame] | None = None):
         block = key.ljust(64, b"\x00")  # HMAC (RFC 2104) with a key shorter than SHA-256's block
         self._inner = bytes(b ^ 0x36 for b in block)
         self._outer = bytes(b ^ 0x5C for b in block)
-        self._known = pl.DataFrame(schema={"value": pl.String, "hashed": pl.String})
+        self._annotate = annotate
+        self._known: pl.DataFrame | None = None
         self._duckdb = duckdb.connect()
 
     def __call__(self, values: pl.Series) -> pl.Series:
         """Hashed values in the order given; null stays null."""
+        return self.lookup(values).get_column("hashed")
+
+    def lookup(self, values: pl.Series) -> pl.DataFrame:
+        """`hashed` and the annotations, row for row."""
         given = values.to_frame("value")
-        new = given.drop_nulls().unique().join(self._known, on="value", how="anti")
-        if new.height:
-            if self._known.height + new.height > self.CACHE_LIMIT:
-                self._known = self._known.clear()
-            hashed = self._duckdb.sql(
-                "select value, sha256(?::blob || unhex(sha256(?::blob || encode(value)))) as hashed from new",
-                params=[self._outer, self._inner],
-            ).pl()
-            self._known = pl.concat([self._known, hashed.cast(self._known.schema)])
-        return given.join(self._known, on="value", how="left", maintain_order="left").get_column("hashed")
+        found = (
+            given.join(self._known, on="value", how="left", maintain_order="left") if self._known is not None else None
+        )
+        if found is not None and found.get_column("hashed").null_count() == given.get_column("value").null_count():
+            return found.drop("value")
+        new = given.drop_nulls().unique()
+        if self._known is not None:
+            new = new.join(self._known, on="value", how="anti")
+        hashed = self._duckdb.sql(
+            "select value, sha256(?::blob || unhex(sha256(?::blob || encode(value)))) as hashed from new",
+            params=[self._outer, self._inner],
+        ).pl()
+        hashed = hashed.cast({"value": pl.String, "hashed": pl.String})
+        if self._annotate is not None:
+            hashed = self._annotate(hashed)
+        if self._known is None or self._known.height + hashed.height > self.CACHE_LIMIT:
+            self._known = hashed
+        else:
+            self._known = pl.concat([self._known, hashed])
+        return given.join(self._known, on="value", how="left", maintain_order="left").drop("value")
 
     def close(self) -> None:
         self._duckdb.close()
