@@ -155,5 +155,6 @@ def great_expectations(path: Path, contract: Contract, period: Period) -> int:
         )
         findings += int(outcome.result.get("unexpected_count") or 0)
         if isinstance(expectation, expect.ExpectCompoundColumnsToBeUnique):  # GE flags the first row of a key too
-            findings -= len({str(key) for key in outcome.result.get("unexpected_list", [])})
+            rows = [entry["row"] for entry in outcome.result.get("unexpected_index_list", [])]
+            findings -= len(typed[typed["row"].isin(rows)][list(contract.key)].drop_duplicates())
     return findings
