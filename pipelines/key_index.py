@@ -2,7 +2,7 @@
 
 Each batch writes to disk, for its rows with a complete key, a 64-bit hash of the typed key, the
 row number, the typed key as one string and the key's cells as sent. At the end the hashes are
-read back a sixteenth at a time (by hash value) to find the hashes seen more than once; only those
+read back at most ROWS_PER_BUCKET at a time (by hash value) to find those seen more than once; only those
 rows are read in full, and duplicates are decided on the typed key itself, so a hash collision
 cannot produce a false finding. Rows with an empty key part are not compared (VALUE_REQUIRED
 reports them).
@@ -19,7 +19,7 @@ import polars as pl
 from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, no_row_issues
 
-BUCKETS = 16
+ROWS_PER_BUCKET = 2_000_000  # hashes held in memory at once at the end (16 MB)
 _SEPARATOR = "\x1f"  # between the parts of a key compared as one string (no cell holds it: trimmed)
 
 
@@ -29,6 +29,7 @@ class KeyIndex:
         self.key = list(contract.key)
         self.folder = Path(tempfile.mkdtemp(prefix="ciess-keys-"))
         self.files: list[Path] = []
+        self.rows = 0
 
     def add(self, typed: pl.DataFrame, text: pl.DataFrame) -> None:
         """`typed` and `text`: one batch, row for row (see pipelines.conversion.TypedBatch)."""
@@ -44,6 +45,7 @@ class KeyIndex:
         ).filter(complete)
         if spilled.is_empty():
             return
+        self.rows += spilled.height
         path = self.folder / f"{len(self.files):06d}.arrow"
         spilled.write_ipc(path, compression="uncompressed")
         self.files.append(path)
@@ -54,9 +56,10 @@ class KeyIndex:
             return no_row_issues()
         spilled = pl.scan_ipc(self.files)
         repeated = []
-        for bucket in range(BUCKETS):
-            hashes = spilled.select("hash").filter(pl.col("hash") % BUCKETS == bucket)
-            bucket_hashes = hashes.collect(engine="streaming").get_column("hash")  # a sixteenth in memory
+        buckets = -(-self.rows // ROWS_PER_BUCKET)
+        for bucket in range(buckets):
+            hashes = spilled.select("hash").filter(pl.col("hash") % buckets == bucket)
+            bucket_hashes = hashes.collect(engine="streaming").get_column("hash")
             repeated.append(bucket_hashes.filter(bucket_hashes.is_duplicated()).unique().to_frame())
         candidates = pl.concat(repeated)
         if candidates.is_empty():

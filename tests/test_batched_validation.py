@@ -13,7 +13,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines import reading
+from pipelines import key_index, reading
 from pipelines.contracts import load_contract
 from pipelines.periods import Period
 from pipelines.validation import validate_file
@@ -193,3 +193,9 @@ def test_pieces_cut_anywhere_outside_quotes_read_the_same_rows(tmp_path, monkeyp
     source = reading.open_submission(quoted, TRAINING)
     python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
     assert pl.concat(list(source.batches(7))).equals(python)
+
+
+def test_duplicate_keys_are_found_whatever_the_number_of_hash_buckets(monkeypatch, plain):
+    expected = _found(plain, WHOLE_FILE)
+    monkeypatch.setattr(key_index, "ROWS_PER_BUCKET", 7)  # 9 buckets for 60 rows
+    assert _found(plain, 13) == expected
