@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.issues import ROW_ISSUE_SCHEMA, no_row_issues
+from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 _INTEGER = r"^[+-]?\d+(?:\.0+)?$"
@@ -149,4 +149,4 @@ def flagged_issues(checked: pl.DataFrame, text: pl.DataFrame, flags: list[tuple]
         )
         for name, (rule, column, _) in zip(names, flags, strict=True)
     ]
-    return pl.concat(found).cast(ROW_ISSUE_SCHEMA)
+    return compact(pl.concat(found).cast(ROW_ISSUE_SCHEMA))

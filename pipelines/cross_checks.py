@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.conversion import TypedBatch
-from pipelines.issues import ROW_ISSUE_SCHEMA, Issue
+from pipelines.issues import ROW_ISSUE_SCHEMA, Issue, compact
 from pipelines.lake import read_keys
 from pipelines.ledger import Ledger
 from pipelines.periods import Period
@@ -34,13 +34,15 @@ def staff_not_in_roster(batch: TypedBatch, rostered: pl.Series) -> pl.DataFrame:
     """STAFF_NOT_IN_ROSTER for each row of a training batch whose staff is not in the roster
     (`rostered`: row for row, null where the staff is missing)."""
     missing = batch.text.filter(rostered.not_().fill_null(False))
-    return missing.select(
-        "row",
-        pl.lit("STAFF_NOT_IN_ROSTER").alias("rule"),
-        pl.lit("staff_id").alias("column"),
-        pl.col("staff_id").alias("value"),
-        pl.lit(None, pl.Int64).alias("first_row"),
-    ).cast(ROW_ISSUE_SCHEMA)
+    return compact(
+        missing.select(
+            "row",
+            pl.lit("STAFF_NOT_IN_ROSTER").alias("rule"),
+            pl.lit("staff_id").alias("column"),
+            pl.col("staff_id").alias("value"),
+            pl.lit(None, pl.Int64).alias("first_row"),
+        ).cast(ROW_ISSUE_SCHEMA)
+    )
 
 
 def headcount_jump(rows: int, ledger: Ledger, institution: str, period: Period) -> list[Issue]:

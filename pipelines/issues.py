@@ -31,3 +31,9 @@ ROW_ISSUE_SCHEMA = {"row": pl.Int64, "rule": pl.String, "column": pl.String, "va
 
 def no_row_issues() -> pl.DataFrame:
     return pl.DataFrame(schema=ROW_ISSUE_SCHEMA)
+
+
+def compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame with its text copied out: a few rows filtered from a large frame otherwise keep
+    the large frame's string buffers alive (polars' string views point into them)."""
+    return pl.from_arrow(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))

@@ -17,7 +17,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import Contract
-from pipelines.issues import ROW_ISSUE_SCHEMA, no_row_issues
+from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
 ROWS_PER_BUCKET = 2_000_000  # hashes held in memory at once at the end (16 MB)
 _SEPARATOR = "\x1f"  # between the parts of a key compared as one string (no cell holds it: trimmed)
@@ -51,20 +51,22 @@ class KeyIndex:
         self.files.append(path)
 
     def duplicates(self) -> pl.DataFrame:
-        """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key."""
+        """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key.
+        The spilled files are read one at a time and copied, not memory-mapped (mapped pages would
+        stay counted as the process's memory)."""
         if not self.files:
             return no_row_issues()
-        spilled = pl.scan_ipc(self.files)
-        repeated = []
         buckets = -(-self.rows // ROWS_PER_BUCKET)
+        repeated = []
         for bucket in range(buckets):
-            hashes = spilled.select("hash").filter(pl.col("hash") % buckets == bucket)
-            bucket_hashes = hashes.collect(engine="streaming").get_column("hash")
-            repeated.append(bucket_hashes.filter(bucket_hashes.is_duplicated()).unique().to_frame())
-        candidates = pl.concat(repeated)
-        if candidates.is_empty():
+            hashes = pl.concat(
+                [self._read(path, ["hash"]).filter(pl.col("hash") % buckets == bucket) for path in self.files]
+            ).get_column("hash")
+            repeated.append(hashes.filter(hashes.is_duplicated()).unique())
+        candidates = pl.concat(repeated).implode()
+        rows = pl.concat([compact(self._read(path).filter(pl.col("hash").is_in(candidates))) for path in self.files])
+        if rows.is_empty():
             return no_row_issues()
-        rows = spilled.join(candidates.lazy(), on="hash", how="semi").collect(engine="streaming")
         first = rows.with_columns(pl.col("row").min().over("key").alias("first_row"))
         return (
             first.filter(pl.col("row") != pl.col("first_row"))
@@ -77,6 +79,10 @@ class KeyIndex:
             )
             .cast(ROW_ISSUE_SCHEMA)
         )
+
+    @staticmethod
+    def _read(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
+        return pl.read_ipc(path.read_bytes(), columns=columns)  # bytes: polars would map a path
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
