@@ -4,30 +4,14 @@ previous period's roster)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-from pathlib import Path
-
 import polars as pl
 
 from pipelines.conversion import TypedBatch
 from pipelines.issues import ROW_ISSUE_SCHEMA, Issue, compact
-from pipelines.lake import read_keys
 from pipelines.ledger import Ledger
 from pipelines.periods import Period
 
 HEADCOUNT_JUMP_LIMIT = 0.25
-
-
-def mark_rostered(roster_lake_file: Path, staff: pl.DataFrame) -> pl.DataFrame:
-    """`staff` (hashed identifiers, column `hashed`) with `rostered`: in the roster's lake file.
-    The roster is read on first use and kept (one column of hashes)."""
-    known = _roster_keys(roster_lake_file)
-    return staff.with_columns(rostered=pl.col("hashed").is_in(known.implode()))
-
-
-@lru_cache(maxsize=2)  # lake files never change; a server keeps only the last rosters
-def _roster_keys(path: Path) -> pl.Series:
-    return read_keys(path).to_series()
 
 
 def staff_not_in_roster(batch: TypedBatch, rostered: pl.Series) -> pl.DataFrame:

@@ -20,7 +20,7 @@ import polars as pl
 from pipelines.archive import ArchivedFile, archive_file, write_once, write_once_with
 from pipelines.contracts import KINDS, LANGUAGES, Contract, load_contract
 from pipelines.conversion import TypedBatch
-from pipelines.cross_checks import headcount_jump, mark_rostered, staff_not_in_roster
+from pipelines.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.issues import Issue, no_row_issues
 from pipelines.lake import StagedRows, lake_file, publish_staged
 from pipelines.ledger import Ledger, LedgerRow
@@ -238,10 +238,7 @@ def _check_and_stage(
         return [issue], no_row_issues(), 0, None
     roster = ledger.current(institution, "staffing", str(period)) if contract.kind == "training" else None
     roster_path = settings.home / roster.lake_path if roster is not None and roster.lake_path else None
-    pseudonymiser = Pseudonymiser(
-        load_or_create_key(settings.secrets_dir),
-        annotate=partial(mark_rostered, roster_path) if roster_path is not None else None,
-    )
+    pseudonymiser = Pseudonymiser(load_or_create_key(settings.secrets_dir), roster=roster_path)
     staged = StagedRows(settings.lake_dir, contract, submission_id)
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 

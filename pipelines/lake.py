@@ -101,8 +101,3 @@ class StagedRows:
 def publish_staged(staged: Path, final: Path) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged, final)
-
-
-def read_keys(path: Path, column: str = "staff_key") -> pl.DataFrame:
-    """The distinct values of a pseudonymised column of a lake file, as a one-column frame."""
-    return pl.read_parquet(path, columns=[column], hive_partitioning=False).unique()

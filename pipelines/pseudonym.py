@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -44,51 +44,57 @@ def pseudonymise(key: bytes, values: Iterable[str]) -> list[str]:
 
 
 class Pseudonymiser:
-    """`pseudonymise` for whole columns: each distinct identifier is hashed once (in DuckDB, which
-    computes the same HMAC over many values at a time) and remembered for the next batches, up to
+    """`pseudonymise` for whole columns, in DuckDB: each distinct identifier is hashed once (the
+    same HMAC, computed over many values at a time) and remembered for the next batches, up to
     CACHE_LIMIT identifiers so that memory stays bounded.
 
-    `annotate`, if given, adds columns to newly hashed identifiers (a frame of `value`, `hashed`)
-    that are remembered with them and returned for every row: a fact about an identifier (is it in
-    the roster?) is then worked out once per identifier, not once per row."""
+    With `roster` (a lake file of hashed staff), each identifier is also marked `rostered` when it
+    is first hashed, so that a comparison with the roster costs a look-up per row."""
 
     CACHE_LIMIT = 2_000_000
 
-    def __init__(self, key: bytes, annotate: Callable[[pl.DataFrame], pl.DataFrame] | None = None):
+    def __init__(self, key: bytes, roster: Path | None = None):
         block = key.ljust(64, b"\x00")  # HMAC (RFC 2104) with a key shorter than SHA-256's block
         self._inner = bytes(b ^ 0x36 for b in block)
         self._outer = bytes(b ^ 0x5C for b in block)
-        self._annotate = annotate
-        self._known: pl.DataFrame | None = None
-        self._duckdb = duckdb.connect()
+        self._db = duckdb.connect()
+        self._db.execute("create table known (value varchar, hashed varchar, rostered boolean)").fetchall()
+        self._roster = roster
+        self._roster_loaded = False
 
     def __call__(self, values: pl.Series) -> pl.Series:
         """Hashed values in the order given; null stays null."""
         return self.lookup(values).get_column("hashed")
 
     def lookup(self, values: pl.Series) -> pl.DataFrame:
-        """`hashed` and the annotations, row for row."""
-        given = values.to_frame("value")
-        found = (
-            given.join(self._known, on="value", how="left", maintain_order="left") if self._known is not None else None
-        )
-        if found is not None and found.get_column("hashed").null_count() == given.get_column("value").null_count():
-            return found.drop("value")
-        new = given.drop_nulls().unique()
-        if self._known is not None:
-            new = new.join(self._known, on="value", how="anti")
-        hashed = self._duckdb.sql(
-            "select value, sha256(?::blob || unhex(sha256(?::blob || encode(value)))) as hashed from new",
-            params=[self._outer, self._inner],
-        ).pl()
-        hashed = hashed.cast({"value": pl.String, "hashed": pl.String})
-        if self._annotate is not None:
-            hashed = self._annotate(hashed)
-        if self._known is None or self._known.height + hashed.height > self.CACHE_LIMIT:
-            self._known = hashed
-        else:
-            self._known = pl.concat([self._known, hashed])
-        return given.join(self._known, on="value", how="left", maintain_order="left").drop("value")
+        """`hashed` and `rostered` (null without a roster, or for a null value), row for row."""
+        self._load_roster()
+        distinct = values.drop_nulls().unique().to_frame("value")
+        db = self._db
+        db.register("batch", distinct)
+        try:
+            if db.execute("select count(*) from known").fetchall()[0][0] > self.CACHE_LIMIT:
+                db.execute("delete from known").fetchall()
+            rostered = "hashed in (select staff_key from roster)" if self._roster else "null::boolean"
+            db.execute(
+                f"""insert into known
+                select value, hashed, {rostered} from (
+                    select value, sha256(?::blob || unhex(sha256(?::blob || encode(value)))) as hashed
+                    from batch where value not in (select value from known))""",
+                [self._outer, self._inner],
+            ).fetchall()
+            mapping = db.sql("select value, hashed, rostered from batch join known using (value)").pl()
+        finally:
+            db.unregister("batch")
+        mapping = mapping.cast({"value": values.dtype, "hashed": pl.String, "rostered": pl.Boolean})
+        return values.to_frame("value").join(mapping, on="value", how="left", maintain_order="left").drop("value")
+
+    def _load_roster(self) -> None:
+        if self._roster is not None and not self._roster_loaded:
+            self._db.execute(
+                "create table roster as select distinct staff_key from read_parquet(?)", [str(self._roster)]
+            )
+            self._roster_loaded = True
 
     def close(self) -> None:
-        self._duckdb.close()
+        self._db.close()
