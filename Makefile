@@ -9,7 +9,7 @@ export CIESS_HOME ?= $(abspath data)
 export DAGSTER_HOME ?= $(CIESS_HOME)/dagster
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test bench lint check-defs dagster-home install lock clean
+.PHONY: demo test bench bench-build lint check-defs dagster-home install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ install: $(STAMP) $(MANIFEST)
 # Intake benchmark against DuckDB's plain load; results in docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/intake_bench.py $(if $(QUICK),--quick,)
+
+# Warehouse benchmark: full, no-op and incremental builds, queries, reports at continental scale
+# (SCALE=0.1 for a smaller data set); results in docs/performance.md.
+bench-build: $(STAMP) $(MANIFEST)
+	$(BIN)/python benchmarks/build_bench.py $(if $(SCALE),--scale $(SCALE),)
 
 demo: $(STAMP) $(MANIFEST) dagster-home
 	$(BIN)/ciess demo

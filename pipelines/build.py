@@ -72,7 +72,7 @@ class NothingToBuild(Exception):
     """No accepted submission yet: there is nothing to bring into the warehouse."""
 
 
-def run_build(settings: Settings, say=print) -> BuildSummary:
+def run_build(settings: Settings, say=print, full_refresh: bool = False) -> BuildSummary:
     if not settings.ledger_path.exists() or not Ledger(settings.ledger_path).current_versions():
         raise NothingToBuild(
             f"no accepted submission in {settings.home} yet: submit files first (`ciess submit`), "
@@ -102,9 +102,11 @@ def run_build(settings: Settings, say=print) -> BuildSummary:
         open(log_path, "w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),  # dbt's own lines go to the build log, not the terminal
     ):
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config={"loggers": {"progress": {}}}
-        )
+        run_config = {
+            "loggers": {"progress": {}},
+            "ops": {"warehouse_models": {"config": {"full_refresh": full_refresh}}},
+        }
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     return summarise(result, settings, time.perf_counter() - started)
 
 

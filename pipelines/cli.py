@@ -133,21 +133,29 @@ def demo_command(settings: Settings, scale: float | None) -> None:
 
 
 @cli.command("build")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild every institution x period from the lake instead of only what changed (same result).",
+)
 @click.pass_obj
-def build_command(settings: Settings) -> None:
+def build_command(settings: Settings, full_refresh: bool) -> None:
     """Bring every accepted submission into the warehouse and publish the marts.
 
     Runs the Dagster job `warehouse_build` in this process: the lake and ledger export, `dbt build`
     (models and their tests), the Great Expectations checks on the marts, and, only if all of them
     pass, the atomic switch of the published database that `ciess query` reads. A failed build
     leaves the previously published database as it was. Exit status 1 when nothing was published.
+
+    Builds are incremental: only the institution x period slots whose current roster or training
+    file changed since the last build are read from the lake and computed again.
     """
     from pipelines.build import NothingToBuild, build_log, run_build
     from pipelines.quality import data_docs_index
 
     click.echo(f"Building the warehouse in {settings.home} ...", err=True)
     try:
-        summary = run_build(settings, say=lambda line: click.echo(line, err=True))
+        summary = run_build(settings, say=lambda line: click.echo(line, err=True), full_refresh=full_refresh)
     except NothingToBuild as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_REJECTED)

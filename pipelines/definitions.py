@@ -76,11 +76,19 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     context.log.info(f"{len(current)} current submissions, {submissions} in the ledger")
 
 
+class DbtBuildConfig(dg.Config):
+    """The incremental models (institution x period slots) take in only what changed since the last
+    build; a full refresh rebuilds them from every current version in the lake (same result)."""
+
+    full_refresh: bool = False
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT, dagster_dbt_translator=WarehouseTranslator())
-def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, ciess: CiessHome):
+def warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, ciess: CiessHome, config: DbtBuildConfig):
     os.environ.update(warehouse.dbt_environment(ciess.settings()))
     # Unit tests check the KPI formulas, not the data: `make test` runs them, a build does not.
-    yield from dbt.cli(["build", "--exclude-resource-type", "unit_test"], context=context).stream()
+    args = ["build", "--exclude-resource-type", "unit_test", *(["--full-refresh"] if config.full_refresh else [])]
+    yield from dbt.cli(args, context=context).stream()
 
 
 MART_KEYS = [dg.AssetKey(["marts", name]) for name in CHECKED_MARTS]

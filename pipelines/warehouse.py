@@ -1,8 +1,8 @@
 """The warehouse files and the publish step (write, audit, publish).
 
 dbt builds into the build database, which only the pipeline opens. When every dbt test and every
-Great Expectations check has passed, the build is copied beside the published database and
-switched in with one rename, so analysts (read-only) never see a half-built or failed build and
+Great Expectations check has passed, the build's marts are copied beside the published database
+and switched in with one rename, so analysts (read-only) never see a half-built or failed build and
 never block the pipeline.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,13 +69,30 @@ def mart_counts(database: Path) -> dict[str, int]:
 
 
 def publish(settings: Settings) -> Path:
-    """Copy the checked build and switch it in atomically; the previous copy stays intact until then."""
+    """Copy the checked marts and switch them in atomically; the previous copy stays intact until then.
+
+    Only the `marts` schema is published: the build database also holds the current rows of every
+    submission (the incremental models), which analysts do not query and a copy would have to move
+    at every build."""
     source = build_database(settings)
     target = published_database(settings)
-    with duckdb.connect(str(source)) as connection:
-        connection.execute("checkpoint")  # everything in the file, nothing left in the WAL
     staging = target.with_name(f".{target.name}.{os.getpid()}.incoming")
-    shutil.copyfile(source, staging)
+    staging.unlink(missing_ok=True)
+    with duckdb.connect(str(staging)) as connection:
+        quoted = str(source).replace("'", "''")
+        connection.execute(f"attach '{quoted}' as build (read_only)")
+        marts = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'build' and table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        connection.execute("create schema marts")
+        for name in marts:
+            connection.execute(f'create table marts."{name}" as select * from build.marts."{name}"')
+        connection.execute("detach build")
+        connection.execute("checkpoint")
     with duckdb.connect(str(staging), read_only=True) as connection:  # the copy opens and holds the marts
         connection.execute("select count(*) from marts.capacity_americas").fetchall()
     os.replace(staging, target)

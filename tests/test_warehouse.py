@@ -4,6 +4,7 @@ resubmission replaces its first version."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,7 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import EXAMPLES
+from pipelines.ledger import Ledger
+from tests.conftest import EXAMPLES, PERIOD
 
 pytestmark = pytest.mark.warehouse
 
@@ -43,15 +45,33 @@ def test_build_publishes_marts_that_answer_queries(built):
     assert csv_out.stdout.splitlines() == ["period", "2026-Q2"]
 
 
-def test_failed_check_publishes_nothing_and_keeps_the_old_marts(built):
-    before = _query(built, "select completed_hours from capacity_by_institution where institution_code = 'AR-ANSES'")
-    # A lake file that slipped past the intake: negative hours make hours_per_employee implausible.
-    (v1,) = (built.home / "lake" / "training").rglob("version=1/rows.parquet")
+def _slip_past_the_intake(home: Path, hours: float) -> None:
+    """A version 2 of the training file that slipped past the intake's rules: recorded as accepted in
+    the ledger (the warehouse reads the ledger's current versions) and written to the lake."""
+    ledger = Ledger(home / "ledger.sqlite")
+    current = ledger.current("AR-ANSES", "training", PERIOD)
+    (v1,) = (home / "lake" / "training").rglob("version=1/rows.parquet")
     table = pq.read_table(v1)
-    broken = table.set_column(table.column_names.index("hours"), "hours", pa.array([-500.0] * table.num_rows))
+    table = table.set_column(table.column_names.index("hours"), "hours", pa.array([hours] * table.num_rows))
+    table = table.set_column(
+        table.column_names.index("submission_id"), "submission_id", pa.array(["slipped"] * table.num_rows)
+    )
     target = v1.parent.parent / "version=2" / "rows.parquet"
     target.parent.mkdir()
-    pq.write_table(broken, target)
+    pq.write_table(table, target)
+    with ledger.decision() as connection:
+        Ledger.insert(
+            connection,
+            dataclasses.replace(
+                current, submission_id="slipped", version=2, supersedes=current.submission_id, sha256="0" * 64
+            ),
+        )
+
+
+def test_failed_check_publishes_nothing_and_keeps_the_old_marts(built):
+    before = _query(built, "select completed_hours from capacity_by_institution where institution_code = 'AR-ANSES'")
+    # Negative hours make hours_per_employee implausible.
+    _slip_past_the_intake(built.home, hours=-500.0)
     published = built.home / "warehouse" / "published.duckdb"
     stamp = published.stat().st_mtime_ns
 
@@ -113,7 +133,8 @@ def test_query_refuses_to_write(built):
 
 
 def test_dbt_unit_tests_of_every_kpi_formula_pass(built):
-    """dbt `unit_tests:` (given/expect rows for every KPI, zero denominators, rollups of ratios)."""
+    """dbt `unit_tests:` (given/expect rows for every KPI, zero denominators, rollups of ratios, and which
+    slots an incremental build computes again)."""
     import os
 
     from pipelines.project import DBT_PROJECT_DIR
@@ -124,7 +145,7 @@ def test_dbt_unit_tests_of_every_kpi_formula_pass(built):
         cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
-    assert "PASS=6 " in done.stdout and "ERROR=0" in done.stdout
+    assert "PASS=7 " in done.stdout and "ERROR=0" in done.stdout
 
 
 def test_build_with_nothing_accepted_says_what_to_do(ciess):

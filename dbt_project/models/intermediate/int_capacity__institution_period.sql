@@ -1,14 +1,40 @@
+{%- set sources = ['institution_code', 'period', 'country_iso2', 'subregion_code',
+                   'staffing_submission_id', 'training_submission_id'] -%}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ delete_rows_not_current('select * from ' ~ ref('int_reporting_calendar'), "
+            ~ sources ~ ") }}",
+    )
+}}
 -- Numerators and denominators of every capacity measure, per institution x period, from the
 -- current versions only. Rollups add these up; the ratios are taken in capacity_measures().
-with roster as (
+-- Incremental (macros/incremental_slots.sql): each row records the roster and training file it was
+-- computed from; only the slots whose current files (or registry entry) changed are computed again.
+with slots as (
+    select calendar.* from {{ ref('int_reporting_calendar') }} as calendar
+    where {{ not_held('calendar', sources) }}
+),
+
+roster_rows as (
+    select staffing.*
+    from {{ ref('int_staffing__current') }} as staffing
+    inner join slots
+        on staffing.institution_code = slots.institution_code and staffing.period = slots.period
+),
+
+roster as (
     select
         institution_code,
         period,
+        any_value(submission_id) as staffing_submission_id,
         count(*) as headcount,
         sum(fte) as fte,
         count(*) filter (where sex = 'F') as headcount_female,
         count(*) filter (where sex = 'M') as headcount_male
-    from {{ ref('int_staffing__current') }}
+    from roster_rows
     group by institution_code, period
 ),
 
@@ -16,16 +42,17 @@ training as (
     select
         training.*,
         training.status = 'COMPLETED'
-        and training.end_date between calendar.period_start and calendar.period_end as completed_in_period
+        and training.end_date between slots.period_start and slots.period_end as completed_in_period
     from {{ ref('int_training__current') }} as training
-    inner join {{ ref('int_reporting_calendar') }} as calendar
-        on training.institution_code = calendar.institution_code and training.period = calendar.period
+    inner join slots
+        on training.institution_code = slots.institution_code and training.period = slots.period
 ),
 
 activity as (
     select
         institution_code,
         period,
+        any_value(submission_id) as training_submission_id,
         count(distinct staff_key) as participants,
         coalesce(sum(hours) filter (where completed_in_period), 0) as completed_hours,
         coalesce(sum(hours) filter (where completed_in_period and provider = 'CIESS'), 0) as ciess_completed_hours,
@@ -47,23 +74,23 @@ trained as (
         training.institution_code,
         training.period,
         count(distinct training.staff_key) as staff_trained,
-        count(distinct training.staff_key) filter (where roster.sex = 'F') as staff_trained_female,
-        count(distinct training.staff_key) filter (where roster.sex = 'M') as staff_trained_male
+        count(distinct training.staff_key) filter (where roster_rows.sex = 'F') as staff_trained_female,
+        count(distinct training.staff_key) filter (where roster_rows.sex = 'M') as staff_trained_male
     from training
-    inner join {{ ref('int_staffing__current') }} as roster
+    inner join roster_rows
         on
-            training.institution_code = roster.institution_code
-            and training.period = roster.period
-            and training.staff_key = roster.staff_key
+            training.institution_code = roster_rows.institution_code
+            and training.period = roster_rows.period
+            and training.staff_key = roster_rows.staff_key
     where training.completed_in_period
     group by training.institution_code, training.period
 )
 
 select
-    calendar.institution_code,
-    calendar.country_iso2,
-    calendar.subregion_code,
-    calendar.period,
+    slots.institution_code,
+    slots.country_iso2,
+    slots.subregion_code,
+    slots.period,
     roster.institution_code is not null as has_roster,
     activity.institution_code is not null as has_training,
     roster.headcount,
@@ -85,11 +112,14 @@ select
     activity.completions,
     activity.certifications,
     activity.score_gain_sum,
-    activity.score_gain_n
-from {{ ref('int_reporting_calendar') }} as calendar
+    activity.score_gain_n,
+    roster.staffing_submission_id,
+    activity.training_submission_id,
+    '{{ invocation_id }}' as dbt_invocation_id
+from slots
 left join roster
-    on calendar.institution_code = roster.institution_code and calendar.period = roster.period
+    on slots.institution_code = roster.institution_code and slots.period = roster.period
 left join activity
-    on calendar.institution_code = activity.institution_code and calendar.period = activity.period
+    on slots.institution_code = activity.institution_code and slots.period = activity.period
 left join trained
-    on calendar.institution_code = trained.institution_code and calendar.period = trained.period
+    on slots.institution_code = trained.institution_code and slots.period = trained.period
