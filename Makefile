@@ -29,6 +29,7 @@ install: $(STAMP) $(MANIFEST)
 # Intake benchmark against DuckDB's plain load; results in docs/performance.md.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/intake_bench.py $(if $(QUICK),--quick,)
+	$(BIN)/python benchmarks/intake_profile.py $(if $(QUICK),200000,1000000)
 
 # Warehouse benchmark: full, no-op and incremental builds, queries, reports at continental scale
 # (SCALE=0.1 for a smaller data set); results in docs/performance.md.

@@ -129,7 +129,12 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="one small file (200,000 rows): under two minutes")
-    parser.add_argument("--rows", type=int, nargs="*", help="file sizes in rows (default 1,000,000 and 5,000,000)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        nargs="*",
+        help="file sizes in rows (default 1, 5 and 20 million; the peers up to --peers-up-to)",
+    )
     parser.add_argument(
         "--peers-up-to",
         type=int,
@@ -144,7 +149,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(_measure(*args.child)))
         return
-    sizes = [200_000] if args.quick else (args.rows or [1_000_000, 5_000_000])
+    sizes = [200_000] if args.quick else (args.rows or [1_000_000, 5_000_000, 20_000_000])
     with tempfile.TemporaryDirectory(prefix="ciess-bench-") as scratch:
         work = Path(args.keep or scratch)
         work.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,11 @@
 """KEY_DUPLICATE across a whole file, in bounded memory.
 
-Each batch writes to disk, for its rows with a complete key, a 64-bit hash of the typed key, the
-row number, the typed key as one string and the key's cells as sent. At the end the hashes are
-read back at most ROWS_PER_BUCKET at a time (by hash value) to find those seen more than once; only those
-rows are read in full, and duplicates are decided on the typed key itself, so a hash collision
-cannot produce a false finding. Rows with an empty key part are not compared (VALUE_REQUIRED
-reports them).
+Each batch appends, for its rows with a complete key, the row number, the typed key as one string
+and the key's cells as sent to one of BUCKETS files on disk, chosen by a hash of the typed key, so
+that equal keys meet in the same file. At the end each file is read on its own (a sixteenth of the
+keys in memory at a time) and rows whose key already appeared on an earlier row are reported with
+that row. The hash only chooses the file: keys are compared themselves. Rows with an empty key
+part are not compared (VALUE_REQUIRED reports them).
 """
 
 from __future__ import annotations
@@ -15,61 +15,66 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.ipc
 
 from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
-ROWS_PER_BUCKET = 2_000_000  # hashes held in memory at once at the end (16 MB)
+BUCKETS = 16
 _SEPARATOR = "\x1f"  # between the parts of a key compared as one string (no cell holds it: trimmed)
 
 
 class KeyIndex:
     def __init__(self, contract: Contract):
-        self.contract = contract
         self.key = list(contract.key)
         self.folder = Path(tempfile.mkdtemp(prefix="ciess-keys-"))
-        self.files: list[Path] = []
-        self.rows = 0
+        self._writers: dict[int, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
 
     def add(self, typed: pl.DataFrame, text: pl.DataFrame) -> None:
         """`typed` and `text`: one batch, row for row (see pipelines.conversion.TypedBatch)."""
         keys = typed.select(self.key)
         complete = keys.select(pl.all_horizontal(pl.all().is_not_null())).to_series()
-        spilled = pl.DataFrame(
-            {
-                "row": typed.get_column("row"),
-                "hash": keys.hash_rows(),
-                "key": keys.select(pl.concat_str(pl.all().cast(pl.String), separator=_SEPARATOR)).to_series(),
-                "value": text.select(pl.concat_str(self.key, separator=" / ")).to_series(),
-            }
-        ).filter(complete)
-        if spilled.is_empty():
-            return
-        self.rows += spilled.height
-        path = self.folder / f"{len(self.files):06d}.arrow"
-        spilled.write_ipc(path, compression="uncompressed")
-        self.files.append(path)
+        spilled = (
+            pl.DataFrame(
+                {
+                    "row": typed.get_column("row"),
+                    "bucket": keys.hash_rows() % BUCKETS,
+                    "key": keys.select(pl.concat_str(pl.all().cast(pl.String), separator=_SEPARATOR)).to_series(),
+                    "value": text.select(pl.concat_str(self.key, separator=" / ")).to_series(),
+                }
+            )
+            .filter(complete)
+            .sort("bucket")
+        )
+        sizes = spilled.get_column("bucket").value_counts(sort=False).sort("bucket").rows()
+        table = spilled.drop("bucket").to_arrow(compat_level=pl.CompatLevel.oldest())  # text copied out
+        start = 0
+        for bucket, size in sizes:
+            self._writer(bucket, table.schema).write_table(table.slice(start, size))
+            start += size
+
+    def _writer(self, bucket: int, schema: pa.Schema) -> pa.ipc.RecordBatchStreamWriter:
+        if bucket not in self._writers:
+            sink = pa.OSFile(str(self.folder / f"{bucket:02d}.arrows"), "wb")
+            self._writers[bucket] = (sink, pa.ipc.new_stream(sink, schema))
+        return self._writers[bucket][1]
 
     def duplicates(self) -> pl.DataFrame:
-        """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key.
-        The spilled files are read one at a time and copied, not memory-mapped (mapped pages would
-        stay counted as the process's memory)."""
-        if not self.files:
+        """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key."""
+        self._close_writers()
+        found = []
+        for path in sorted(self.folder.glob("*.arrows")):
+            with pa.OSFile(str(path)) as source:  # read, not memory-mapped: mapped pages count as resident
+                keys = pl.from_arrow(pa.ipc.open_stream(source).read_all())
+            repeated = keys.filter(pl.col("key").is_duplicated())
+            if repeated.height:
+                first = repeated.with_columns(pl.col("row").min().over("key").alias("first_row"))
+                found.append(compact(first.filter(pl.col("row") != pl.col("first_row"))))
+        if not found:
             return no_row_issues()
-        buckets = -(-self.rows // ROWS_PER_BUCKET)
-        repeated = []
-        for bucket in range(buckets):
-            hashes = pl.concat(
-                [self._read(path, ["hash"]).filter(pl.col("hash") % buckets == bucket) for path in self.files]
-            ).get_column("hash")
-            repeated.append(hashes.filter(hashes.is_duplicated()).unique())
-        candidates = pl.concat(repeated).implode()
-        rows = pl.concat([compact(self._read(path).filter(pl.col("hash").is_in(candidates))) for path in self.files])
-        if rows.is_empty():
-            return no_row_issues()
-        first = rows.with_columns(pl.col("row").min().over("key").alias("first_row"))
         return (
-            first.filter(pl.col("row") != pl.col("first_row"))
+            pl.concat(found)
             .select(
                 "row",
                 pl.lit("KEY_DUPLICATE").alias("rule"),
@@ -80,11 +85,14 @@ class KeyIndex:
             .cast(ROW_ISSUE_SCHEMA)
         )
 
-    @staticmethod
-    def _read(path: Path, columns: list[str] | None = None) -> pl.DataFrame:
-        return pl.read_ipc(path.read_bytes(), columns=columns)  # bytes: polars would map a path
+    def _close_writers(self) -> None:
+        for sink, writer in self._writers.values():
+            writer.close()
+            sink.close()
+        self._writers.clear()
 
     def close(self) -> None:
+        self._close_writers()
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> KeyIndex:

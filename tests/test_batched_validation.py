@@ -195,7 +195,8 @@ def test_pieces_cut_anywhere_outside_quotes_read_the_same_rows(tmp_path, monkeyp
     assert pl.concat(list(source.batches(7))).equals(python)
 
 
-def test_duplicate_keys_are_found_whatever_the_number_of_hash_buckets(monkeypatch, plain):
+@pytest.mark.parametrize("buckets", [1, 3, 64])
+def test_duplicate_keys_are_found_whatever_the_number_of_hash_buckets(monkeypatch, plain, buckets):
     expected = _found(plain, WHOLE_FILE)
-    monkeypatch.setattr(key_index, "ROWS_PER_BUCKET", 7)  # 9 buckets for 60 rows
+    monkeypatch.setattr(key_index, "BUCKETS", buckets)
     assert _found(plain, 13) == expected
