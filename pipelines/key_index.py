@@ -2,8 +2,8 @@
 
 Each batch appends, for its rows with a complete key, the row number, the typed key as one string
 and the key's cells as sent to one of BUCKETS files on disk, chosen by a hash of the typed key, so
-that equal keys meet in the same file. At the end each file is read on its own (a sixteenth of the
-keys in memory at a time) and rows whose key already appeared on an earlier row are reported with
+that equal keys meet in the same file. At the end each file is read on its own (a sixty-fourth of
+the keys in memory at a time) and rows whose key already appeared on an earlier row are reported with
 that row. The hash only chooses the file: keys are compared themselves. Rows with an empty key
 part are not compared (VALUE_REQUIRED reports them).
 """
@@ -21,7 +21,7 @@ import pyarrow.ipc
 from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
-BUCKETS = 16
+BUCKETS = 64
 _SEPARATOR = "\x1f"  # between the parts of a key compared as one string (no cell holds it: trimmed)
 
 
