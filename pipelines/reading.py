@@ -42,6 +42,13 @@ HEAD_BYTES = 1 << 20  # what is looked at to guess the encoding and find the hea
 SAMPLE_BYTES = 4 << 20  # what the encoding detector reads of a file that is not UTF-8
 ARROW_BLOCK_BYTES = 16 << 20
 CHUNK_BYTES = 8 << 20  # what polars parses at a time
+LONGEST_PIECE = 8 * CHUNK_BYTES  # no line break outside quotes within this: Python's reader goes on
+# What Python's str.strip() removes (str.isspace), so that every reader trims cells alike.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _MAGIC = {
     b"%PDF": "PDF document",
@@ -387,7 +394,7 @@ class _FastReaderGaveUp(Exception):
 
 def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
     names = [f"c{i}" for i in range(width)]
-    trimmed = frame.select("row", *(pl.col(name).fill_null("").str.strip_chars() for name in names))
+    trimmed = frame.select("row", *(pl.col(name).fill_null("").str.strip_chars(WHITESPACE) for name in names))
     return trimmed.filter(pl.any_horizontal(pl.col(name) != "" for name in names))
 
 
@@ -436,6 +443,8 @@ def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
                 quotes -= data.count(b'"', previous + 1 if previous >= 0 else 0, end)
                 end = previous
             if end < 0:
+                if len(data) > LONGEST_PIECE:  # a stray quote (5" monitor) hides every line break after it
+                    raise _FastReaderGaveUp(ValueError(f"no line break outside quotes in {len(data)} bytes"))
                 carry = data  # a quoted value longer than a piece: read on
                 continue
             quotes_before = (quotes_before + quotes) % 2

@@ -200,3 +200,31 @@ def test_duplicate_keys_are_found_whatever_the_number_of_hash_buckets(monkeypatc
     expected = _found(plain, WHOLE_FILE)
     monkeypatch.setattr(key_index, "BUCKETS", buckets)
     assert _found(plain, 13) == expected
+
+
+def test_a_stray_quote_hands_the_rest_to_python_instead_of_one_huge_piece(tmp_path, monkeypatch):
+    """`5" monitor` leaves an odd number of quotes: no later line break looks safe to cut at, so
+    past LONGEST_PIECE the fast reader gives up rather than hold the rest of the file."""
+    rows = _rows()
+    rows[1]["activity_title"] = '5" monitor'
+    path = _write_csv(tmp_path / "stray.csv", rows)
+    path.write_bytes(path.read_bytes().replace(b'"5"" monitor"', b'5" monitor'))  # as a hand-made file has it
+    expected = _found(path, WHOLE_FILE)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(reading, "LONGEST_PIECE", 512)
+    source = reading.open_submission(path, TRAINING)
+    with pytest.raises(reading._FastReaderGaveUp):
+        list(reading._record_pieces(source.path, source.data_offset))
+    assert _found(path, 7) == expected and expected[0] == 60
+
+
+def test_both_readers_trim_cells_alike(tmp_path, plain):
+    """Python's strip() also removes the separators \\x1c-\\x1f: a line holding only one is blank
+    for the fast reader too, whichever reader reads it."""
+    text = plain.read_text(encoding="utf-8").replace("\r\n\r\n", "\r\n\x1c\r\n", 1)
+    path = tmp_path / "separator.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    source = reading.open_submission(path, TRAINING)
+    python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
+    assert pl.concat(list(source.batches(7))).equals(python)
+    assert _found(path, 7) == _found(plain, WHOLE_FILE)
