@@ -94,9 +94,8 @@ def submit(
     received_at = (received_at or datetime.now(UTC)).astimezone(UTC)
     submission_id = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
     contract = load_contract(kind)
-    archived, issues, row_issues, rows, staged = _archive_and_check(
-        path, contract, parsed, institution, settings, ledger, submission_id
-    )
+    archived, checked = _archive_and_check(path, _Slot(contract, parsed, institution, settings, ledger, submission_id))
+    issues, row_issues, rows, staged = checked.issues, checked.row_issues, checked.rows, checked.staged
 
     folder = archived.folder / submission_id
     published: Path | None = None
@@ -185,61 +184,65 @@ def submit(
     )
 
 
-def _archive_and_check(
-    path: Path,
-    contract: Contract,
-    period: Period,
-    institution: str,
-    settings: Settings,
-    ledger: Ledger,
-    submission_id: str,
-) -> tuple[ArchivedFile, list[Issue], pl.DataFrame, int, Path | None]:
+@dataclass(frozen=True)
+class _Slot:
+    """What checking one submission needs to know besides the file."""
+
+    contract: Contract
+    period: Period
+    institution: str
+    settings: Settings
+    ledger: Ledger
+    submission_id: str
+
+
+@dataclass
+class _Checked:
+    issues: list[Issue]
+    row_issues: pl.DataFrame
+    rows: int
+    staged: Path | None  # the accepted rows, staged for the lake
+
+    def discard(self) -> None:
+        if self.staged is not None:
+            self.staged.unlink(missing_ok=True)
+
+
+def _archive_and_check(path: Path, slot: _Slot) -> tuple[ArchivedFile, _Checked]:
     """Archive the file and check it at the same time (the copy and its hash run in a thread
     while the rules run on the file as sent). Should the file change while being read, it is
     checked again from the archived copy, so the verdict is always about the bytes archived.
     A file already accepted with the same content is a DUPLICATE: its findings are dropped."""
     before = path.stat()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
-        archiving = pool.submit(archive_file, path, settings.archive_dir)
-        checked = _check_and_stage(path, before.st_size, contract, period, institution, settings, ledger, submission_id)
+        archiving = pool.submit(archive_file, path, slot.settings.archive_dir)
+        checked = _check_and_stage(path, before.st_size, slot)
         archived = archiving.result()
     after = path.stat()
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or after.st_size != archived.size:
-        _discard(checked[3])
-        checked = _check_and_stage(
-            archived.path, archived.size, contract, period, institution, settings, ledger, submission_id
-        )
-    if ledger.find_accepted_with_hash(institution, contract.kind, str(period), archived.sha256) is not None:
-        _discard(checked[3])
-        return archived, [], no_row_issues(), 0, None
-    return (archived, *checked)
+        checked.discard()
+        checked = _check_and_stage(archived.path, archived.size, slot)
+    already = slot.ledger.find_accepted_with_hash(
+        slot.institution, slot.contract.kind, str(slot.period), archived.sha256
+    )
+    if already is not None:
+        checked.discard()
+        return archived, _Checked([], no_row_issues(), 0, None)
+    return archived, checked
 
 
-def _discard(staged: Path | None) -> None:
-    if staged is not None:
-        staged.unlink(missing_ok=True)
-
-
-def _check_and_stage(
-    path: Path,
-    size: int,
-    contract: Contract,
-    period: Period,
-    institution: str,
-    settings: Settings,
-    ledger: Ledger,
-    submission_id: str,
-) -> tuple[list[Issue], pl.DataFrame, int, Path | None]:
+def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
     """Every rule, batch by batch; the rows are staged for the lake as they are checked, and the
     staged file is kept only when no error was found."""
+    contract, period, settings, ledger = slot.contract, slot.period, slot.settings, slot.ledger
     if size > settings.max_upload_bytes:
         size_mb = f"{size / 1024 / 1024:.1f}"
         issue = Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})
-        return [issue], no_row_issues(), 0, None
-    roster = ledger.current(institution, "staffing", str(period)) if contract.kind == "training" else None
+        return _Checked([issue], no_row_issues(), 0, None)
+    roster = ledger.current(slot.institution, "staffing", str(period)) if contract.kind == "training" else None
     roster_path = settings.home / roster.lake_path if roster is not None and roster.lake_path else None
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.secrets_dir), roster=roster_path)
-    staged = StagedRows(settings.lake_dir, contract, submission_id)
+    staged = StagedRows(settings.lake_dir, contract, slot.submission_id)
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
     def stage(batch: TypedBatch, clean: bool) -> pl.DataFrame | None:
@@ -262,10 +265,10 @@ def _check_and_stage(
         staged.discard()
         # warnings that compare with other submissions are only given for files that are accepted
         row_issues = checked.row_issues.filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
-        return checked.issues, row_issues, checked.rows, None
+        return _Checked(checked.issues, row_issues, checked.rows, None)
     issues = list(checked.issues)
     if contract.kind == "training" and roster_path is None:
         issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
-        issues.extend(headcount_jump(checked.rows, ledger, institution, period))
-    return issues, checked.row_issues, checked.rows, staged.close()
+        issues.extend(headcount_jump(checked.rows, ledger, slot.institution, period))
+    return _Checked(issues, checked.row_issues, checked.rows, staged.close())
