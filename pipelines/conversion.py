@@ -8,8 +8,6 @@ whole column into text (pandera's coerce=True would) and every rule sees typed v
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
@@ -26,13 +24,6 @@ DTYPES = {
     "date": pl.Date,
     "boolean": pl.Boolean,
 }
-
-
-@dataclass
-class TypedBatch:
-    typed: pl.DataFrame  # `row` and the contract's columns, typed
-    text: pl.DataFrame  # `row` and the same cells as text, as sent ("" when empty)
-    issues: pl.DataFrame  # VALUE_REQUIRED and VALUE_TYPE, ROW_ISSUE_SCHEMA
 
 
 def _folded(text: pl.Expr) -> pl.Expr:
@@ -92,10 +83,11 @@ def _number(text: pl.Expr, kind: str) -> pl.Expr:
 
 
 class BatchPlan:
-    """What is computed on every batch, as polars expressions evaluated while the file is read:
-    the typed columns (named like the contract's) from the cells (`c0`, `c1`... by position), and
-    one boolean flag column per (rule, column) check: VALUE_TYPE and VALUE_REQUIRED here, plus the
-    row rules given (pipelines.validation.RowRules)."""
+    """What is computed on every batch, as one polars plan run while the batch is read: the typed
+    columns (named like the contract's) from the cells (`c0`, `c1`... by position), and one
+    boolean flag column per (rule, column) check: VALUE_TYPE and VALUE_REQUIRED here, plus the
+    row rules given (pipelines.validation.RowRules). Only the rows with a flag set come out, as
+    issues quoting their cells."""
 
     def __init__(self, contract: Contract, positions: dict[str, int], checks: list[tuple[str, str, pl.Expr]]):
         self.contract = contract
@@ -116,37 +108,49 @@ class BatchPlan:
                 if column.required:
                     conversion.append(("VALUE_REQUIRED", column.name, given == ""))
         self.flags = conversion + list(checks)  # over the typed columns (and the cells, for VALUE_TYPE)
+        self._flag_names = [f"__flag{i}" for i in range(len(self.flags))]
 
-    def derive(self, cells):
-        """`cells` (a DataFrame or a LazyFrame) with the typed columns and the flags added."""
+    def derive(self, cells: pl.LazyFrame) -> pl.LazyFrame:
+        """`cells` with the typed columns and the flags added."""
         typed = cells.with_columns(self.typed)
-        return typed.with_columns(flag.alias(f"__flag{i}") for i, (_, _, flag) in enumerate(self.flags))
+        flags = (flag.alias(name) for name, (_, _, flag) in zip(self._flag_names, self.flags, strict=True))
+        return typed.with_columns(flags)
 
-    def split(self, derived: pl.DataFrame) -> TypedBatch:
-        text = derived.select("row", *(expr.alias(name) for name, expr in self.text.items()))
-        typed = derived.select("row", *(column.name for column in self.contract.columns))
-        issues = flagged_issues(derived, text, self.flags).unique(subset=["row", "rule", "column"], keep="first")
-        return TypedBatch(typed=typed, text=text, issues=issues)
+    def typed_rows(self, derived: pl.LazyFrame) -> pl.LazyFrame:
+        """`row` and the contract's columns, typed."""
+        return derived.select("row", *(column.name for column in self.contract.columns))
 
+    def failing(self, derived: pl.LazyFrame) -> pl.LazyFrame:
+        """The rows with a flag set: their flags and their cells as sent (for `issues`)."""
+        if not self.flags:
+            return derived.select("row").clear()
+        text = (expr.alias(f"{_TEXT}{name}") for name, expr in self.text.items())
+        return derived.filter(pl.any_horizontal(self._flag_names)).select("row", *self._flag_names, *text)
 
-def flagged_issues(checked: pl.DataFrame, text: pl.DataFrame, flags: list[tuple]) -> pl.DataFrame:
-    """Issues from boolean columns `__flag<i>` of `checked` (one per (rule, column, _) of `flags`),
-    quoting the cell as sent from `text`."""
-    if not flags:
-        return no_row_issues()
-    names = [f"__flag{i}" for i in range(len(flags))]
-    failing = checked.select("row", *names).filter(pl.any_horizontal(names))
-    if failing.is_empty():
-        return no_row_issues()
-    failing = failing.join(text, on="row", how="left")
-    found = [
-        failing.filter(pl.col(name)).select(
-            "row",
-            pl.lit(rule).alias("rule"),
-            pl.lit(column).alias("column"),
-            pl.col(column).alias("value"),
-            pl.lit(None, pl.Int64).alias("first_row"),
+    def issues(self, failing: pl.DataFrame) -> pl.DataFrame:
+        """ROW_ISSUE_SCHEMA: one issue per flag set in `failing`, quoting the cell as sent."""
+        if failing.is_empty():
+            return no_row_issues()
+        checks = pl.DataFrame(
+            {
+                "flag": self._flag_names,
+                "rule": [rule for rule, _, _ in self.flags],
+                "column": [column for _, column, _ in self.flags],
+            }
         )
-        for name, (rule, column, _) in zip(names, flags, strict=True)
-    ]
-    return compact(pl.concat(found).cast(ROW_ISSUE_SCHEMA))
+        flagged = (
+            failing.unpivot(index="row", on=self._flag_names, variable_name="flag", value_name="set")
+            .filter(pl.col("set"))
+            .join(checks, on="flag")
+        )
+        text = failing.select("row", *(f"{_TEXT}{name}" for name in self.text)).unpivot(
+            index="row", variable_name="column", value_name="value"
+        )
+        text = text.with_columns(pl.col("column").str.strip_prefix(_TEXT))
+        issues = flagged.join(text, on=["row", "column"], how="left").select(
+            "row", "rule", "column", "value", pl.lit(None, pl.Int64).alias("first_row")
+        )
+        return compact(issues.cast(ROW_ISSUE_SCHEMA).unique(subset=["row", "rule", "column"], keep="first"))
+
+
+_TEXT = "__text:"  # the cells as sent, in `failing`

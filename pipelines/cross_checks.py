@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.conversion import TypedBatch
 from pipelines.issues import ROW_ISSUE_SCHEMA, Issue, compact
 from pipelines.ledger import Ledger
 from pipelines.periods import Period
@@ -14,10 +13,11 @@ from pipelines.periods import Period
 HEADCOUNT_JUMP_LIMIT = 0.25
 
 
-def staff_not_in_roster(batch: TypedBatch, rostered: pl.Series) -> pl.DataFrame:
-    """STAFF_NOT_IN_ROSTER for each row of a training batch whose staff is not in the roster
-    (`rostered`: row for row, null where the staff is missing)."""
-    missing = batch.text.filter(rostered.not_().fill_null(False))
+def staff_not_in_roster(typed: pl.DataFrame, rostered: pl.Series) -> pl.DataFrame:
+    """STAFF_NOT_IN_ROSTER for each row of a training batch (typed rows) whose staff is not in the
+    roster (`rostered`: row for row, null where the staff is missing). staff_id is text: its typed
+    value is the cell as sent."""
+    missing = typed.filter(rostered.not_().fill_null(False))
     return compact(
         missing.select(
             "row",

@@ -19,7 +19,6 @@ import polars as pl
 
 from pipelines.archive import ArchivedFile, archive_file, write_once, write_once_with
 from pipelines.contracts import KINDS, LANGUAGES, Contract, load_contract
-from pipelines.conversion import TypedBatch
 from pipelines.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.issues import Issue, no_row_issues
 from pipelines.lake import StagedRows, lake_file, publish_staged
@@ -245,13 +244,13 @@ def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
     staged = StagedRows(settings.lake_dir, contract, slot.submission_id)
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
-    def stage(batch: TypedBatch, clean: bool) -> pl.DataFrame | None:
+    def stage(typed: pl.DataFrame, clean: bool) -> pl.DataFrame | None:
         if not clean:  # the file will be rejected: nothing more to stage or compare
             return None
-        looked_up = {name: pseudonymiser.lookup(batch.typed.get_column(name)) for name in hidden}
-        staged.write(batch.typed, {name: found.get_column("hashed") for name, found in looked_up.items()})
+        looked_up = {name: pseudonymiser.lookup(typed.get_column(name)) for name in hidden}
+        staged.write(typed, {name: found.get_column("hashed") for name, found in looked_up.items()})
         if roster_path is not None:
-            return staff_not_in_roster(batch, looked_up["staff_id"].get_column("rostered"))
+            return staff_not_in_roster(typed, looked_up["staff_id"].get_column("rostered"))
         return None
 
     try:

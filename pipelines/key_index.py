@@ -1,11 +1,13 @@
 """KEY_DUPLICATE across a whole file, in bounded memory.
 
-Each batch appends, for its rows with a complete key, the row number, the typed key as one string
-and the key's cells as sent to one of BUCKETS files on disk, chosen by a hash of the typed key, so
-that equal keys meet in the same file. At the end each file is read on its own (a sixty-fourth of
-the keys in memory at a time) and rows whose key already appeared on an earlier row are reported with
-that row. The hash only chooses the file: keys are compared themselves. Rows with an empty key
-part are not compared (VALUE_REQUIRED reports them).
+For each batch, the rows with a complete key give their row number, a 128-bit hash of the typed
+key (two independent 64-bit hashes, computed in the batch's own plan) and the key's cells as sent;
+they are appended to one of BUCKETS files on disk chosen by the hash, so that equal keys meet in
+the same file. At the end each file is read on its own (a sixty-fourth of the keys in memory at a
+time) and rows whose key already appeared on an earlier row are reported with that row. Two
+different keys would have to agree on all 128 bits to be taken for one (about one chance in
+10^24 for a file of 20 million rows). Rows with an empty key part are not compared
+(VALUE_REQUIRED reports them).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
 BUCKETS = 64
-_SEPARATOR = "\x1f"  # between the parts of a key compared as one string (no cell holds it: trimmed)
+_SEEDS = (0, 0x9E3779B97F4A7C15)  # two independent hash functions
 
 
 class KeyIndex:
@@ -31,22 +33,25 @@ class KeyIndex:
         self.folder = Path(tempfile.mkdtemp(prefix="ciess-keys-"))
         self._writers: dict[int, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
 
-    def add(self, typed: pl.DataFrame, text: pl.DataFrame) -> None:
-        """`typed` and `text`: one batch, row for row (see pipelines.conversion.TypedBatch)."""
-        keys = typed.select(self.key)
-        complete = keys.select(pl.all_horizontal(pl.all().is_not_null())).to_series()
-        spilled = (
-            pl.DataFrame(
-                {
-                    "row": typed.get_column("row"),
-                    "bucket": keys.hash_rows() % BUCKETS,
-                    "key": keys.select(pl.concat_str(pl.all().cast(pl.String), separator=_SEPARATOR)).to_series(),
-                    "value": text.select(pl.concat_str(self.key, separator=" / ")).to_series(),
-                }
+    def spilled(self, derived: pl.LazyFrame, text: dict[str, pl.Expr]) -> pl.LazyFrame:
+        """What `add` takes from a batch: `derived` holds the typed key columns, `text` gives
+        each column's cells as sent."""
+        key = pl.struct(self.key)
+        complete = pl.all_horizontal(pl.col(name).is_not_null() for name in self.key)
+        hashes = [key.hash(seed).alias(f"h{i}") for i, seed in enumerate(_SEEDS)]
+        return (
+            derived.filter(complete)
+            .select(
+                (hashes[0] % BUCKETS).cast(pl.UInt8).alias("bucket"),
+                "row",
+                *hashes,
+                pl.concat_str([text[name] for name in self.key], separator=" / ").alias("value"),
             )
-            .filter(complete)
             .sort("bucket")
         )
+
+    def add(self, spilled: pl.DataFrame) -> None:
+        """One batch's `spilled` rows (sorted by bucket), appended to the bucket files."""
         sizes = spilled.get_column("bucket").value_counts(sort=False).sort("bucket").rows()
         table = spilled.drop("bucket").to_arrow(compat_level=pl.CompatLevel.oldest())  # text copied out
         start = 0
@@ -64,12 +69,13 @@ class KeyIndex:
         """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key."""
         self._close_writers()
         found = []
+        key = pl.struct(f"h{i}" for i in range(len(_SEEDS)))
         for path in sorted(self.folder.glob("*.arrows")):
             with pa.OSFile(str(path)) as source:  # read, not memory-mapped: mapped pages count as resident
                 keys = pl.from_arrow(pa.ipc.open_stream(source).read_all())
-            repeated = keys.filter(pl.col("key").is_duplicated())
+            repeated = keys.filter(key.is_duplicated())
             if repeated.height:
-                first = repeated.with_columns(pl.col("row").min().over("key").alias("first_row"))
+                first = repeated.with_columns(pl.col("row").min().over(key).alias("first_row"))
                 found.append(compact(first.filter(pl.col("row") != pl.col("first_row"))))
         if not found:
             return no_row_issues()

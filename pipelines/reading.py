@@ -20,7 +20,7 @@ import csv
 import io
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,6 +49,8 @@ WHITESPACE = (
     + "".join(map(chr, range(0x2000, 0x200B)))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
+# The bytes that start a whitespace character other than space, CR and LF in UTF-8.
+_RARE_WHITESPACE_BYTES = sorted({char.encode()[:1] for char in WHITESPACE if char not in " \r\n"})
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _MAGIC = {
     b"%PDF": "PDF document",
@@ -74,9 +76,6 @@ class FileRefused(Exception):
         self.details = details
 
 
-Derive = Callable[[Any], Any]  # a LazyFrame or a DataFrame in, the same with more columns out
-
-
 @dataclass
 class Source:
     """An opened submission: what was detected, and its data rows as batches."""
@@ -93,12 +92,19 @@ class Source:
     lone_carriage_returns: bool = False  # CSV: lines end with a bare CR (old Mac files)
     encoding_decided: bool = False  # CSV: from the whole file, not guessed from the head
 
-    def batches(self, batch_rows: int, derive: Derive | None = None) -> Iterator[pl.DataFrame]:
-        """The data rows, at most `batch_rows` a batch; `derive` adds columns computed from the
-        cells (the multi-threaded readers compute them while they read)."""
+    def batches(self, batch_rows: int) -> Iterator[pl.DataFrame]:
+        """The data rows (non-blank, cells trimmed), at most `batch_rows` a batch."""
+        for batch in self.lazy_batches(batch_rows):
+            frame = batch.collect()
+            if frame.height:
+                yield frame
+
+    def lazy_batches(self, batch_rows: int) -> Iterator[pl.LazyFrame]:
+        """The same batches as plans, so that what is computed from the cells runs in one pass
+        with the trimming (a batch of the fast reader may come out empty: blank records only)."""
         if self.format == "xlsx":
-            return _derived(_rebatch(_xlsx_chunks(self), batch_rows), derive)
-        return _csv_batches(self, batch_rows, derive)
+            return (batch.lazy() for batch in _rebatch(_xlsx_chunks(self), batch_rows))
+        return _csv_batches(self, batch_rows)
 
     def sample(self, rows: int) -> pl.DataFrame:
         """The first `rows` non-blank data rows (cells only)."""
@@ -354,35 +360,37 @@ def _records_frame(numbers: list[int], records: list[list[str]]) -> pl.DataFrame
     return _columns_frame(numbers, columns)
 
 
-def _csv_batches(source: Source, batch_rows: int, derive: Derive | None) -> Iterator[pl.DataFrame]:
+def _csv_batches(source: Source, batch_rows: int) -> Iterator[pl.LazyFrame]:
     """A fast reader (polars for UTF-8, Arrow for the other encodings) while every record has at
     most the header's width; from the first one that does not, or a byte that contradicts the
-    encoding guessed from the head, Python's reader takes over after the last row handed out
+    encoding guessed from the head, Python's reader takes over after the last record handed out
     (batches already handed out were read before the problem and are right as they are)."""
     if source.data_offset >= source.path.stat().st_size:
         return  # the header is the file's last line
     last_row = source.header_row
     if source.encoding == "utf-8" and not source.lone_carriage_returns:
-        reader = _rebatch(_polars_pieces(source, derive), batch_rows, cells_only=False)
+        reader = _polars_pieces(source, batch_rows)
     else:
-        reader = _derived(_rebatch(_arrow_chunks(source), batch_rows), derive)
+        reader = _with_last_row(_rebatch(_arrow_chunks(source), batch_rows))
     while True:
         try:
-            for batch in reader:
-                if batch.height:
-                    last_row = batch.item(-1, "row")  # blank records after it are skipped anyway
-                    yield batch
+            for batch, last in reader:
+                last_row = last
+                yield batch
             return
         except (_FastReaderGaveUp, EncodingGuessWrong) as problem:
             if getattr(problem, "encoding_error", True):
                 if source.encoding_decided:
                     raise FileRefused("FILE_ENCODING", detail=str(problem)) from problem
                 source.decide_encoding()  # refuses a file mixing encodings
-        reader = _derived(_rebatch(_python_chunks(source, after_row=last_row), batch_rows), derive)
+        reader = _with_last_row(_rebatch(_python_chunks(source, after_row=last_row), batch_rows))
 
 
-def _derived(batches: Iterator[pl.DataFrame], derive: Derive | None) -> Iterator[pl.DataFrame]:
-    return batches if derive is None else (derive(batch) for batch in batches)
+def _with_last_row(batches: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.LazyFrame, int]]:
+    """Each batch with the number of its last record (blank records after it are skipped anyway)."""
+    for batch in batches:
+        if batch.height:
+            yield batch.lazy(), batch.item(-1, "row")
 
 
 class _FastReaderGaveUp(Exception):
@@ -392,16 +400,50 @@ class _FastReaderGaveUp(Exception):
         super().__init__(str(error))
 
 
-def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
+def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int, trim: set[str] | None = None):
+    """The cells trimmed (only the columns in `trim`, when given: the others have nothing to
+    trim), without blank records."""
     names = [f"c{i}" for i in range(width)]
-    trimmed = frame.select("row", *(pl.col(name).fill_null("").str.strip_chars(WHITESPACE) for name in names))
+    cells = (pl.col(name).fill_null("") for name in names)
+    trimmed = frame.select(
+        "row",
+        *(
+            cell.str.strip_chars(WHITESPACE) if trim is None or name in trim else cell
+            for name, cell in zip(names, cells, strict=True)
+        ),
+    )
     return trimmed.filter(pl.any_horizontal(pl.col(name) != "" for name in names))
 
 
-def _polars_pieces(source: Source, derive: Derive | None) -> Iterator[pl.DataFrame]:
+def _columns_to_trim(piece: bytes, cells: pl.DataFrame, delimiter: str) -> set[str] | None:
+    """Which columns of a parsed piece can hold a cell starting or ending with whitespace (None:
+    any column). Trimming every cell costs as much as parsing; this costs a sixth of it.
+
+    Whitespace other than space, line breaks and the delimiter is looked for in the bytes (its
+    UTF-8 lead byte: a dash or a curly quote also leads with one, and then every column is
+    trimmed). A line break, a carriage return or a tab delimiter can only sit in a cell in
+    quotes (the line break ending a record is not part of it), so the ends of cells are checked
+    for them only when the piece holds a quote."""
+    if any(piece.find(byte) >= 0 for byte in _RARE_WHITESPACE_BYTES if byte != delimiter.encode()):
+        return None
+    ends = [" "]
+    if piece.find(b'"') >= 0:
+        ends.extend(["\n", "\r", delimiter] if delimiter.isspace() else ["\n", "\r"])
+    names = [name for name in cells.columns if name != "row"]
+    found = cells.select(
+        pl.any_horizontal(
+            pl.col(name).str.starts_with(end) | pl.col(name).str.ends_with(end) for end in ends
+        ).any()
+        for name in names
+    ).row(0)
+    return {name for name, needed in zip(names, found, strict=True) if needed}
+
+
+def _polars_pieces(source: Source, batch_rows: int) -> Iterator[tuple[pl.LazyFrame, int]]:
     """The file cut into pieces of about CHUNK_BYTES at record boundaries, each parsed by polars
-    (multi-threaded) with the trimming and `derive` run on it at once: memory depends on the
-    piece, not on the file (polars' own streaming CSV source holds the whole file).
+    (multi-threaded); the trimming is left in the plan handed out, to run with what is computed
+    from the cells. Memory depends on the piece, not on the file (polars' own streaming CSV
+    source holds the whole file). Each batch comes with the number of its last record.
 
     polars keeps blank lines as rows, so row indexes are record numbers; a record wider than the
     header is an error there, which hands the file to Python's reader. Records narrower than the
@@ -422,10 +464,13 @@ def _polars_pieces(source: Source, derive: Derive | None) -> Iterator[pl.DataFra
             )
         except pl.exceptions.PolarsError as error:
             raise _FastReaderGaveUp(error) from error
-        numbered = cells.lazy().with_row_index("row", offset=next_row).with_columns(pl.col("row").cast(pl.Int64))
+        trim = _columns_to_trim(piece, cells, source.delimiter)
+        for start in range(0, cells.height, batch_rows):
+            part = cells.slice(start, batch_rows)
+            first = next_row + start
+            numbered = part.lazy().select(pl.int_range(first, first + part.height, dtype=pl.Int64).alias("row"), *names)
+            yield _trimmed_non_blank(numbered, width, trim), first + part.height - 1
         next_row += cells.height
-        plan = _trimmed_non_blank(numbered, width)
-        yield (derive(plan) if derive is not None else plan).collect()
 
 
 def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
@@ -437,7 +482,7 @@ def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
         while block := handle.read(CHUNK_BYTES):
             data = carry + block
             end = data.rfind(b"\n")
-            quotes = data.count(b'"', 0, end) if end >= 0 else 0
+            quotes = data.count(b'"', 0, end) if end >= 0 and data.find(b'"', 0, end) >= 0 else 0
             while end >= 0 and (quotes_before + quotes) % 2:
                 previous = data.rfind(b"\n", 0, end)
                 quotes -= data.count(b'"', previous + 1 if previous >= 0 else 0, end)
@@ -533,15 +578,15 @@ def _chunked(records: Iterator[list[str]], after_row: int, chunk_rows: int) -> I
         yield _records_frame(numbers, cells)
 
 
-def _rebatch(chunks: Iterator[pl.DataFrame], batch_rows: int, cells_only: bool = True) -> Iterator[pl.DataFrame]:
-    """Batches of exactly `batch_rows` rows (the last one shorter), whatever the reader's chunks.
-    `cells_only`: the chunks hold cells alone, possibly of different widths (padded with "")."""
+def _rebatch(chunks: Iterator[pl.DataFrame], batch_rows: int) -> Iterator[pl.DataFrame]:
+    """Batches of exactly `batch_rows` rows (the last one shorter), whatever the reader's chunks
+    (cells of different widths are padded with "")."""
     pending: list[pl.DataFrame] = []
     held = 0
 
     def joined() -> pl.DataFrame:
         frame = pl.concat(pending, how="diagonal_relaxed") if len(pending) > 1 else pending[0]
-        return _filled(frame) if cells_only else frame
+        return _filled(frame)
 
     for chunk in chunks:
         pending.append(chunk)

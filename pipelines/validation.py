@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.conversion import BatchPlan, TypedBatch
+from pipelines.conversion import BatchPlan
 from pipelines.expressions import rule_expression
 from pipelines.headers import HeaderMap, map_headers
 from pipelines.issues import Issue, no_row_issues
@@ -27,10 +27,11 @@ from pipelines.reading import FileRefused, Source, open_submission
 BATCH_ROWS = 100_000
 SAMPLE_ROWS = 200  # rows looked at to recognise personal identifiers by their content
 
-# Called with each checked batch and whether no error has been found so far; returns more row
-# issues (ROW_ISSUE_SCHEMA) or None. The intake uses it to stage rows for the lake and to compare
-# them with other submissions.
-BatchHandler = Callable[[TypedBatch, bool], pl.DataFrame | None]
+# Called with each checked batch's typed rows (`row` and the contract's columns) and whether no
+# error has been found so far, while none had been found before it; returns more row issues
+# (ROW_ISSUE_SCHEMA) or None. The intake uses it to stage rows for the lake and to compare them
+# with other submissions.
+BatchHandler = Callable[[pl.DataFrame, bool], pl.DataFrame | None]
 
 
 @dataclass
@@ -134,19 +135,33 @@ def _check_batches(
     found: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
     clean = True
+    wants_rows = on_batch is not None or keep_rows
     with KeyIndex(contract) as keys:
-        for derived in source.batches(batch_rows, derive=plan.derive):
-            columns.add(derived)
-            result.rows += derived.height
-            batch = plan.split(derived)
-            issues = [batch.issues]
-            keys.add(batch.typed, batch.text)
-            clean = clean and not has_error_rules(batch.issues)
-            if on_batch is not None and (more := on_batch(batch, clean)) is not None:
-                issues.append(more)
-            found.extend(part for part in issues if not part.is_empty())
-            if keep_rows:
-                kept.append(batch.typed)
+        for batch in source.lazy_batches(batch_rows):
+            derived = plan.derive(batch)
+            unseen = columns.unseen(batch.collect_schema().names())
+            plans = {
+                "rows": derived.select(pl.len()),
+                "failing": plan.failing(derived),
+                "keys": keys.spilled(derived, plan.text),
+            }
+            if wants_rows and clean:  # the rows are only of use while the file may be accepted
+                plans["typed"] = plan.typed_rows(derived)
+            if unseen:
+                plans["filled"] = derived.select((pl.col(name) != "").any() for name in unseen)
+            got = dict(zip(plans, pl.collect_all(plans.values()), strict=True))
+            if unseen:
+                columns.saw(got["filled"])
+            result.rows += got["rows"].item()
+            issues = plan.issues(got["failing"])
+            keys.add(got["keys"])
+            clean = clean and not has_error_rules(issues)
+            found.append(issues)
+            typed = got.get("typed")
+            if on_batch is not None and typed is not None and (more := on_batch(typed, clean)) is not None:
+                found.append(more)
+            if keep_rows and typed is not None:
+                kept.append(typed)
         found.append(keys.duplicates())
     if result.rows == 0:
         raise FileRefused("FILE_EMPTY")
@@ -168,19 +183,31 @@ class _ColumnsSeen:
     def add(self, cells: pl.DataFrame, sampling: bool = False) -> None:
         """A batch's cells (`c0`, `c1`...; other columns are ignored); `sampling`: these are the
         first rows, whose values are kept as samples."""
-        width = sum(1 for name in cells.columns if name.startswith("c") and name[1:].isdigit())
-        while len(self.has_data) < width:
+        names = self._cell_names(cells.columns)
+        todo = names if sampling else self.unseen(cells.columns)
+        if todo:
+            self.saw(cells.select((pl.col(name) != "").any() for name in todo))
+        if sampling:
+            for i, name in enumerate(names):
+                self.samples[i].extend(value for value in cells.get_column(name).to_list() if value)
+
+    def unseen(self, names: list[str]) -> list[str]:
+        """The cell columns among `names` that have no header and no data seen yet."""
+        width = len(self._cell_names(names))
+        unnamed = [i for i in range(width) if i >= len(self.headers) or not self.headers[i]]
+        return [f"c{i}" for i in unnamed if not self.has_data[i]]
+
+    def saw(self, filled: pl.DataFrame) -> None:
+        """`filled`: one row, a boolean per cell column (`c<i>`), true when it holds data."""
+        for name, now in zip(filled.columns, filled.row(0), strict=True):
+            self.has_data[int(name[1:])] |= bool(now)
+
+    def _cell_names(self, names: list[str]) -> list[str]:
+        cells = [name for name in names if name.startswith("c") and name[1:].isdigit()]
+        while len(self.has_data) < len(cells):
             self.has_data.append(False)
             self.samples.append([])
-        unnamed = [i for i in range(width) if i >= len(self.headers) or not self.headers[i]]
-        todo = range(width) if sampling else [i for i in unnamed if not self.has_data[i]]
-        if todo:
-            filled = cells.select((pl.col(f"c{i}") != "").any() for i in todo).row(0)
-            for i, now in zip(todo, filled, strict=True):
-                self.has_data[i] = self.has_data[i] or bool(now)
-        if sampling:
-            for i in range(width):
-                self.samples[i].extend(value for value in cells.get_column(f"c{i}").to_list() if value)
+        return cells
 
     def header_map(self, contract: Contract) -> HeaderMap:
         width = max(len(self.headers), len(self.has_data))
