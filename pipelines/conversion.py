@@ -52,15 +52,17 @@ def typed_expression(text: pl.Expr, column: Column) -> pl.Expr:
         typed = pl.coalesce([iso, *(rest.str.to_date(form, strict=False) for form in DATE_FORMATS[1:])])
     elif column.type == "boolean":
         catalog = rule_catalog()
-        lower = text.str.to_lowercase()
         true, false = list(catalog.true_words), list(catalog.false_words)
-        folded = _folded(_rest(text, ~lower.is_in(true + false)))
-        typed = (
+        as_written = pl.when(text.is_in(_spellings(true))).then(True).when(text.is_in(_spellings(false))).then(False)
+        lower = _rest(text, as_written.is_null()).str.to_lowercase()
+        folded = _folded(lower)
+        general = (
             pl.when(lower.is_in(true) | folded.is_in(true))
             .then(True)
             .when(lower.is_in(false) | folded.is_in(false))
             .then(False)
         )
+        typed = pl.coalesce([as_written, general])
     else:
         raise ValueError(f"contract column {column.name} has unknown type {column.type!r}")
     return pl.when(~empty).then(typed).cast(DTYPES[column.type])
@@ -70,16 +72,29 @@ def _rest(text: pl.Expr, needed: pl.Expr) -> pl.Expr:
     return pl.when(needed).then(text)
 
 
+def _spellings(words: list[str]) -> list[str]:
+    """The words as people write them: yes, Yes, YES."""
+    return sorted({form for word in words for form in (word, word.capitalize(), word.upper())})
+
+
 def _number(text: pl.Expr, kind: str) -> pl.Expr:
-    """A number as the contract spells it (no exponent, no 'inf'; a decimal comma is accepted)."""
-    spelled = text.str.contains(_INTEGER if kind == "integer" else _DECIMAL)
+    """A number as the contract spells it (no exponent, no 'inf'; a decimal comma is accepted).
+    Fast path: what polars parses as a plain number (for decimals, finite and without an
+    exponent, which leaves only the contract's spellings); the rest goes through the pattern."""
     if kind == "integer":
-        number = text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+        plain = text.cast(pl.Int64, strict=False)
     else:
         plain = text.cast(pl.Float64, strict=False)
-        comma = _rest(text, plain.is_null()).str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
-        number = pl.coalesce([plain, comma])
-    return pl.when(spelled).then(number)
+        plain = pl.when(plain.is_finite() & ~text.str.contains_any(["e", "E"])).then(plain)
+    rest = _rest(text, plain.is_null())
+    spelled = rest.str.contains(_INTEGER if kind == "integer" else _DECIMAL)
+    if kind == "integer":
+        number = rest.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    else:
+        point = rest.cast(pl.Float64, strict=False)
+        comma = _rest(rest, point.is_null()).str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+        number = pl.coalesce([point, comma])
+    return pl.coalesce([plain, pl.when(spelled).then(number)])
 
 
 class BatchPlan:

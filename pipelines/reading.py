@@ -431,9 +431,7 @@ def _columns_to_trim(piece: bytes, cells: pl.DataFrame, delimiter: str) -> set[s
         ends.extend(["\n", "\r", delimiter] if delimiter.isspace() else ["\n", "\r"])
     names = [name for name in cells.columns if name != "row"]
     found = cells.select(
-        pl.any_horizontal(
-            pl.col(name).str.starts_with(end) | pl.col(name).str.ends_with(end) for end in ends
-        ).any()
+        pl.any_horizontal(pl.col(name).str.starts_with(end) | pl.col(name).str.ends_with(end) for end in ends).any()
         for name in names
     ).row(0)
     return {name for name, needed in zip(names, found, strict=True) if needed}

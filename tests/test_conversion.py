@@ -4,6 +4,7 @@ benchmarks/peers.py as the pandas + pandera peer)."""
 
 from __future__ import annotations
 
+import random
 import sys
 from pathlib import Path
 
@@ -79,3 +80,25 @@ def test_polars_typing_matches_the_pandas_conversion(kind):
     ours = pl.select(typed_expression(pl.lit(pl.Series(values)), column)).to_series().to_list()
     theirs = [_normal(v) for v in _convert(pd.Series(values, dtype=str), column).tolist()]
     assert ours == theirs, list(zip(values, ours, theirs, strict=True))
+
+
+ALPHABETS = {
+    "decimal": "0123456789+-.,eEinfaNI ١_",
+    "integer": "0123456789+-.,eE0 ١",
+    "boolean": "yesnoítrufalsNOYSÍÃ ",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ALPHABETS))
+def test_fast_paths_agree_with_the_pandas_conversion_on_random_spellings(kind):
+    """Random short strings over the characters that matter to each type (signs, separators,
+    exponents, 'inf' and 'nan' letters, accents): every one converts as the reference says."""
+    rng = random.Random(20261128)
+    alphabet = ALPHABETS[kind]
+    values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
+    values += [word for word in ("yes", "Yes", "YES", "Sí", "SÍ", "sÍ", "no", "NO", "Non", "nÃo")]
+    column = _column(kind)
+    ours = pl.select(typed_expression(pl.lit(pl.Series(values)), column)).to_series().to_list()
+    theirs = [_normal(v) for v in _convert(pd.Series(values, dtype=str), column).tolist()]
+    wrong = [(v, a, b) for v, a, b in zip(values, ours, theirs, strict=True) if a != b]
+    assert not wrong, wrong[:20]
