@@ -3,7 +3,7 @@
 For each batch, the rows with a complete key give their row number, a 128-bit hash of the typed
 key (two independent 64-bit hashes, computed in the batch's own plan) and the key's cells as sent;
 they are appended to one of BUCKETS files on disk chosen by the hash, so that equal keys meet in
-the same file. At the end each file is read on its own (a sixty-fourth of the keys in memory at a
+the same file. At the end each file is read on its own (a sixteenth of the keys in memory at a
 time) and rows whose key already appeared on an earlier row are reported with that row. Two
 different keys would have to agree on all 128 bits to be taken for one (about one chance in
 10^24 for a file of 20 million rows). Rows with an empty key part are not compared
@@ -23,7 +23,7 @@ import pyarrow.ipc
 from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
-BUCKETS = 64
+BUCKETS = 16
 _SEEDS = (0, 0x9E3779B97F4A7C15)  # two independent hash functions
 
 
@@ -72,10 +72,13 @@ class KeyIndex:
         key = pl.struct(f"h{i}" for i in range(len(_SEEDS)))
         for path in sorted(self.folder.glob("*.arrows")):
             with pa.OSFile(str(path)) as source:  # read, not memory-mapped: mapped pages count as resident
-                keys = pl.from_arrow(pa.ipc.open_stream(source).read_all())
-            repeated = keys.filter(key.is_duplicated())
-            if repeated.height:
-                first = repeated.with_columns(pl.col("row").min().over(key).alias("first_row"))
+                table = pa.ipc.open_stream(source).read_all()
+            hashes = pl.from_arrow(table.select(["h0", "h1"]))  # numbers: no copy
+            suspects = hashes.with_row_index().filter(pl.col("h0").is_duplicated())
+            repeated = suspects.filter(key.is_duplicated()).get_column("index")
+            if repeated.len():
+                rows = pl.from_arrow(table.take(repeated.to_arrow()))
+                first = rows.with_columns(pl.col("row").min().over(key).alias("first_row"))
                 found.append(compact(first.filter(pl.col("row") != pl.col("first_row"))))
         if not found:
             return no_row_issues()

@@ -21,6 +21,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -369,7 +370,7 @@ def _csv_batches(source: Source, batch_rows: int) -> Iterator[pl.LazyFrame]:
         return  # the header is the file's last line
     last_row = source.header_row
     if source.encoding == "utf-8" and not source.lone_carriage_returns:
-        reader = _polars_pieces(source, batch_rows)
+        reader = _read_ahead(_polars_pieces(source, batch_rows))
     else:
         reader = _with_last_row(_rebatch(_arrow_chunks(source), batch_rows))
     while True:
@@ -384,6 +385,18 @@ def _csv_batches(source: Source, batch_rows: int) -> Iterator[pl.LazyFrame]:
                     raise FileRefused("FILE_ENCODING", detail=str(problem)) from problem
                 source.decide_encoding()  # refuses a file mixing encodings
         reader = _with_last_row(_rebatch(_python_chunks(source, after_row=last_row), batch_rows))
+
+
+def _read_ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """`items`, the next one made by a thread while this one is used (polars parses without
+    holding the GIL, so reading and checking overlap). A failure is raised where it happened:
+    after every item made before it."""
+    end = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        coming = pool.submit(next, items, end)
+        while (item := coming.result()) is not end:
+            coming = pool.submit(next, items, end)
+            yield item
 
 
 def _with_last_row(batches: Iterator[pl.DataFrame]) -> Iterator[tuple[pl.LazyFrame, int]]:
@@ -473,12 +486,13 @@ def _polars_pieces(source: Source, batch_rows: int) -> Iterator[tuple[pl.LazyFra
 
 def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
     """Pieces of the file from `offset`, each ending at a line break outside quotes (an even
-    number of quote characters before it, as in any CSV whose quotes enclose whole values)."""
-    carry, quotes_before = b"", 0
+    number of quote characters before it, as in any CSV whose quotes enclose whole values).
+    What follows a piece's last line break is read again with the next piece (no copying)."""
+    data, quotes_before = b"", 0
     with open(path, "rb") as handle:
         handle.seek(offset)
         while block := handle.read(CHUNK_BYTES):
-            data = carry + block
+            data = data + block if data else block
             end = data.rfind(b"\n")
             quotes = data.count(b'"', 0, end) if end >= 0 and data.find(b'"', 0, end) >= 0 else 0
             while end >= 0 and (quotes_before + quotes) % 2:
@@ -488,13 +502,13 @@ def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
             if end < 0:
                 if len(data) > LONGEST_PIECE:  # a stray quote (5" monitor) hides every line break after it
                     raise _FastReaderGaveUp(ValueError(f"no line break outside quotes in {len(data)} bytes"))
-                carry = data  # a quoted value longer than a piece: read on
-                continue
+                continue  # a quoted value longer than a piece: read on
             quotes_before = (quotes_before + quotes) % 2
-            carry = data[end + 1 :]
-            yield data[: end + 1]
-    if carry:
-        yield carry
+            handle.seek(end + 1 - len(data), io.SEEK_CUR)
+            yield data if end + 1 == len(data) else data[: end + 1]
+            data = b""
+    if data:
+        yield data
 
 
 def _arrow_chunks(source: Source) -> Iterator[pl.DataFrame]:
