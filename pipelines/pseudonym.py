@@ -10,10 +10,10 @@ import hashlib
 import hmac
 import os
 import secrets
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 KEY_FILE = "pseudonym.key"
@@ -44,23 +44,23 @@ def pseudonymise(key: bytes, values: Iterable[str]) -> list[str]:
 
 
 class Pseudonymiser:
-    """`pseudonymise` for whole columns, in DuckDB: each distinct identifier is hashed once (the
-    same HMAC, computed over many values at a time) and remembered for the next batches, up to
-    CACHE_LIMIT identifiers so that memory stays bounded.
+    """`pseudonymise` for whole columns: each distinct identifier is hashed once and remembered
+    for the next batches (up to CACHE_LIMIT identifiers, so that memory stays bounded).
 
+    Identifiers are numbered by a polars categorical mapping kept from batch to batch (a hash
+    table that lives in polars, not rebuilt per batch); the hashes are a column indexed by that
+    number, so a batch costs one look-up and one gather per row, and an HMAC per new identifier.
     With `roster` (a lake file of hashed staff), each identifier is also marked `rostered` when it
     is first hashed, so that a comparison with the roster costs a look-up per row."""
 
     CACHE_LIMIT = 2_000_000
 
     def __init__(self, key: bytes, roster: Path | None = None):
-        block = key.ljust(64, b"\x00")  # HMAC (RFC 2104) with a key shorter than SHA-256's block
-        self._inner = bytes(b ^ 0x36 for b in block)
-        self._outer = bytes(b ^ 0x5C for b in block)
-        self._db = duckdb.connect()
-        self._db.execute("create table known (value varchar, hashed varchar, rostered boolean)").fetchall()
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in key.ljust(64, b"\x00")))  # HMAC (RFC 2104)
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in key.ljust(64, b"\x00")))
         self._roster = roster
-        self._roster_loaded = False
+        self._roster_keys: set[str] | None = None
+        self._forget()
 
     def __call__(self, values: pl.Series) -> pl.Series:
         """Hashed values in the order given; null stays null."""
@@ -68,33 +68,46 @@ class Pseudonymiser:
 
     def lookup(self, values: pl.Series) -> pl.DataFrame:
         """`hashed` and `rostered` (null without a roster, or for a null value), row for row."""
-        self._load_roster()
-        distinct = values.drop_nulls().unique().to_frame("value")
-        db = self._db
-        db.register("batch", distinct)
-        try:
-            if db.execute("select count(*) from known").fetchall()[0][0] > self.CACHE_LIMIT:
-                db.execute("delete from known").fetchall()
-            rostered = "hashed in (select staff_key from roster)" if self._roster else "null::boolean"
-            db.execute(
-                f"""insert into known
-                select value, hashed, {rostered} from (
-                    select value, sha256(?::blob || unhex(sha256(?::blob || encode(value)))) as hashed
-                    from batch where value not in (select value from known))""",
-                [self._outer, self._inner],
-            ).fetchall()
-            mapping = db.sql("select value, hashed, rostered from batch join known using (value)").pl()
-        finally:
-            db.unregister("batch")
-        mapping = mapping.cast({"value": values.dtype, "hashed": pl.String, "rostered": pl.Boolean})
-        return values.to_frame("value").join(mapping, on="value", how="left", maintain_order="left").drop("value")
-
-    def _load_roster(self) -> None:
-        if self._roster is not None and not self._roster_loaded:
-            self._db.execute(
-                "create table roster as select distinct staff_key from read_parquet(?)", [str(self._roster)]
+        if len(self._hashed) > self.CACHE_LIMIT:
+            self._forget()
+        numbers = values.cast(pl.String).cast(self._numbering).to_physical()
+        known = len(self._hashed)
+        if numbers.max() is not None and numbers.max() >= known:
+            new = (
+                pl.DataFrame({"number": numbers, "value": values.cast(pl.String)})
+                .filter(pl.col("number") >= known)
+                .unique("number")
+                .sort("number")
+                .get_column("value")
             )
-            self._roster_loaded = True
+            if new.len() != numbers.max() - known + 1:  # numbers must continue where the last batch ended
+                raise RuntimeError("the identifier numbering was lost between batches")
+            hashed = [self._hmac(value) for value in new]
+            self._hashed.append(pl.Series(hashed, dtype=pl.String))
+            self._rostered.append(pl.Series(self._in_roster(hashed), dtype=pl.Boolean))
+        return pl.DataFrame({"hashed": self._hashed.gather(numbers), "rostered": self._rostered.gather(numbers)})
+
+    def _hmac(self, value: str) -> str:
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8"))
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()
+
+    def _in_roster(self, hashed: list[str]) -> list[bool | None]:
+        if self._roster is None:
+            return [None] * len(hashed)
+        if self._roster_keys is None:  # read once, when first needed
+            keys = pl.read_parquet(self._roster, columns=["staff_key"]).get_column("staff_key")
+            self._roster_keys = set(keys.drop_nulls().to_list())
+        return [value in self._roster_keys for value in hashed]
+
+    def _forget(self) -> None:
+        self._numbering = pl.Categorical(pl.Categories(f"ciess-staff-{uuid.uuid4().hex}"))
+        # polars keeps a categorical mapping only while a column uses it: this one keeps it
+        self._anchor = pl.Series(dtype=pl.String).cast(self._numbering)
+        self._hashed = pl.Series(dtype=pl.String)
+        self._rostered = pl.Series(dtype=pl.Boolean)
 
     def close(self) -> None:
-        self._db.close()
+        self._forget()
