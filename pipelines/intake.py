@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -244,22 +245,30 @@ def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
     staged = StagedRows(settings.lake_dir, contract, slot.submission_id)
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
-    def stage(typed: pl.DataFrame, clean: bool) -> pl.DataFrame | None:
-        if not clean:  # the file will be rejected: nothing more to stage or compare
-            return None
+    def stage_now(typed: pl.DataFrame) -> pl.DataFrame | None:
         looked_up = {name: pseudonymiser.lookup(typed.get_column(name)) for name in hidden}
         staged.write(typed, {name: found.get_column("hashed") for name, found in looked_up.items()})
         if roster_path is not None:
             return staff_not_in_roster(typed, looked_up["staff_id"].get_column("rostered"))
         return None
 
+    background = _InBackground()
+
+    def stage(typed: pl.DataFrame, clean: bool) -> None:
+        if clean:  # else the file will be rejected: nothing more to stage or compare
+            background.submit(stage_now, typed)
+
     try:
         checked = validate_file(path, contract, period, on_batch=stage)
+        compared = [found for found in background.finish() if found is not None]
     except BaseException:
+        background.abandon()
         staged.discard()
         raise
     finally:
         pseudonymiser.close()
+    if compared:
+        checked.row_issues = pl.concat([checked.row_issues, *compared]).sort("row", "column", "rule")
     if checked.has_errors:
         staged.discard()
         # warnings that compare with other submissions are only given for files that are accepted
@@ -271,3 +280,33 @@ def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, slot.institution, period))
     return _Checked(issues, checked.row_issues, checked.rows, staged.close())
+
+
+class _InBackground:
+    """Staging a batch (pseudonyms, roster comparison, Parquet) runs in a thread while the next
+    batch is read and checked; at most one batch waits, so memory stays bounded. Results are
+    kept in order; a failure is raised at the next submit or at `finish`."""
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
+        self._pending: Future | None = None
+        self._results: list[Any] = []
+
+    def submit(self, work: Callable[..., Any], *args: Any) -> None:
+        self._collect()
+        self._pending = self._pool.submit(work, *args)
+
+    def finish(self) -> list[Any]:
+        try:
+            self._collect()
+        finally:
+            self._pool.shutdown()
+        return self._results
+
+    def abandon(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _collect(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._results.append(pending.result())
