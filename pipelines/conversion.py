@@ -12,6 +12,7 @@ import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
+from pipelines.reading import WHITESPACE
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 _INTEGER = r"^[+-]?\d+(?:\.0+)?$"
@@ -32,40 +33,61 @@ def _folded(text: pl.Expr) -> pl.Expr:
 
 
 def typed_expression(text: pl.Expr, column: Column) -> pl.Expr:
-    """Typed values; null where the text is empty or does not convert.
+    """Typed values; null where the text is empty or does not convert (see `conversion`)."""
+    return conversion(text, column)[0]
 
-    Each type has a fast path for the common spelling (a code as listed, an ISO date, a number
-    with a decimal point, a lower-case yes/no word); the general conversion runs only on the rest
-    (`_rest` is null elsewhere, which costs nothing), and gives the same value the fast path would.
-    """
-    empty = text == ""
+
+def conversion(text: pl.Expr, column: Column) -> tuple[pl.Expr, pl.Expr]:
+    """(typed value, empty) of a cell as read, whose ends may still hold whitespace: the value is
+    that of the trimmed cell, null where it is empty or does not convert.
+
+    Each type has a fast path for the common spelling, tried on the cell as read (a code as
+    listed, an ISO date, a plain number, a yes/no word as usually written: none has whitespace
+    at its ends, so trimming would not change it); only the other cells are trimmed and go
+    through the general conversion (`_rest` is null elsewhere, which costs little)."""
     if column.type == "text":
-        typed = text
-    elif column.type == "code":
-        listed = text.is_in(list(column.codes))
-        typed = pl.when(listed).then(text).otherwise(_rest(text, ~listed).str.to_uppercase())
+        trimmed = trimmed_text(text)
+        return pl.when(trimmed != "").then(trimmed), trimmed == ""
+    if column.type == "code":
+        fast = pl.when(text.is_in(list(column.codes))).then(text)
     elif column.type in ("integer", "decimal"):
-        typed = _number(text, column.type)
+        fast = _plain_number(text, column.type)
     elif column.type == "date":
-        iso = text.str.to_date(DATE_FORMATS[0], strict=False)
-        rest = _rest(text, iso.is_null())
-        typed = pl.coalesce([iso, *(rest.str.to_date(form, strict=False) for form in DATE_FORMATS[1:])])
+        fast = text.str.to_date(DATE_FORMATS[0], strict=False)
     elif column.type == "boolean":
-        catalog = rule_catalog()
-        true, false = list(catalog.true_words), list(catalog.false_words)
-        as_written = pl.when(text.is_in(_spellings(true))).then(True).when(text.is_in(_spellings(false))).then(False)
-        lower = _rest(text, as_written.is_null()).str.to_lowercase()
-        folded = _folded(lower)
-        general = (
-            pl.when(lower.is_in(true) | folded.is_in(true))
-            .then(True)
-            .when(lower.is_in(false) | folded.is_in(false))
-            .then(False)
-        )
-        typed = pl.coalesce([as_written, general])
+        true, false = list(rule_catalog().true_words), list(rule_catalog().false_words)
+        fast = pl.when(text.is_in(_spellings(true))).then(True).when(text.is_in(_spellings(false))).then(False)
     else:
         raise ValueError(f"contract column {column.name} has unknown type {column.type!r}")
-    return pl.when(~empty).then(typed).cast(DTYPES[column.type])
+    rest = trimmed_text(_rest(text, fast.is_null() & (text != "")))
+    general = pl.when(rest != "").then(_general(rest, column.type))
+    empty = (text == "") | (rest == "").fill_null(False)
+    return pl.coalesce([fast, general]).cast(DTYPES[column.type]), empty
+
+
+def trimmed_text(text: pl.Expr) -> pl.Expr:
+    """The cell without whitespace at its ends, as Python's str.strip() removes it."""
+    return text.str.strip_chars(WHITESPACE)
+
+
+def _general(text: pl.Expr, kind: str) -> pl.Expr:
+    """Every spelling the contract accepts, on trimmed cells."""
+    if kind == "code":
+        return text.str.to_uppercase()
+    if kind in ("integer", "decimal"):
+        return _spelled_number(text, kind)
+    if kind == "date":
+        return pl.coalesce([text.str.to_date(form, strict=False) for form in DATE_FORMATS])
+    catalog = rule_catalog()
+    true, false = list(catalog.true_words), list(catalog.false_words)
+    lower = text.str.to_lowercase()
+    folded = _folded(lower)
+    return (
+        pl.when(lower.is_in(true) | folded.is_in(true))
+        .then(True)
+        .when(lower.is_in(false) | folded.is_in(false))
+        .then(False)
+    )
 
 
 def _rest(text: pl.Expr, needed: pl.Expr) -> pl.Expr:
@@ -77,70 +99,92 @@ def _spellings(words: list[str]) -> list[str]:
     return sorted({form for word in words for form in (word, word.capitalize(), word.upper())})
 
 
-def _number(text: pl.Expr, kind: str) -> pl.Expr:
-    """A number as the contract spells it (no exponent, no 'inf'; a decimal comma is accepted).
-    Fast path: what polars parses as a plain number (for decimals, finite and without an
-    exponent, which leaves only the contract's spellings); the rest goes through the pattern."""
+def _plain_number(text: pl.Expr, kind: str) -> pl.Expr:
+    """What polars parses as a plain number: for decimals, finite and without an exponent, which
+    leaves only spellings the contract accepts."""
     if kind == "integer":
-        plain = text.cast(pl.Int64, strict=False)
-    else:
-        plain = text.cast(pl.Float64, strict=False)
-        plain = pl.when(plain.is_finite() & ~text.str.contains_any(["e", "E"])).then(plain)
-    rest = _rest(text, plain.is_null())
-    spelled = rest.str.contains(_INTEGER if kind == "integer" else _DECIMAL)
+        return text.cast(pl.Int64, strict=False)
+    plain = text.cast(pl.Float64, strict=False)
+    return pl.when(plain.is_finite() & ~text.str.contains_any(["e", "E"])).then(plain)
+
+
+def _spelled_number(text: pl.Expr, kind: str) -> pl.Expr:
+    """A number as the contract spells it (no exponent, no 'inf'; a decimal comma is accepted)."""
+    spelled = text.str.contains(_INTEGER if kind == "integer" else _DECIMAL)
     if kind == "integer":
-        number = rest.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+        number = text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
     else:
-        point = rest.cast(pl.Float64, strict=False)
-        comma = _rest(rest, point.is_null()).str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+        point = text.cast(pl.Float64, strict=False)
+        comma = _rest(text, point.is_null()).str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
         number = pl.coalesce([point, comma])
-    return pl.coalesce([plain, pl.when(spelled).then(number)])
+    return pl.when(spelled).then(number)
 
 
 class BatchPlan:
     """What is computed on every batch, as one polars plan run while the batch is read: the typed
-    columns (named like the contract's) from the cells (`c0`, `c1`... by position), and one
-    boolean flag column per (rule, column) check: VALUE_TYPE and VALUE_REQUIRED here, plus the
-    row rules given (pipelines.validation.RowRules). Only the rows with a flag set come out, as
-    issues quoting their cells."""
+    columns (named like the contract's) from the cells (`c0`, `c1`... by position, ends not yet
+    trimmed), `__kept` (the record is not blank) and one boolean flag column per (rule, column)
+    check: VALUE_TYPE and VALUE_REQUIRED here, plus the row rules given
+    (pipelines.validation.RowRules). Only the rows with a flag set come out, as issues quoting
+    their cells."""
 
     def __init__(self, contract: Contract, positions: dict[str, int], checks: list[tuple[str, str, pl.Expr]]):
         self.contract = contract
-        self.text = {
-            c.name: pl.col(f"c{positions[c.name]}") if c.name in positions else pl.lit("", pl.String)
-            for c in contract.columns
-        }
+        self._mapped = {f"c{position}" for position in positions.values()}
+        self.text = {}  # each column's cells as sent (trimmed), "" when empty
         self.typed = []
-        conversion = []
-        for column in contract.columns:
-            given = self.text[column.name]
-            value = typed_expression(given, column)
+        conversion_flags = []
+        for index, column in enumerate(contract.columns):
+            mapped = column.name in positions
+            given = pl.col(f"c{positions[column.name]}") if mapped else pl.lit("", pl.String)
+            value, empty = conversion(given, column)
             if column.default is not None:  # empty cells take the default; cells that do not convert stay null
-                value = pl.when(given == "").then(pl.lit(column.default, DTYPES[column.type])).otherwise(value)
-            self.typed.append(value.alias(column.name))
-            if column.name in positions:
-                conversion.append(("VALUE_TYPE", column.name, (given != "") & pl.col(column.name).is_null()))
+                value = pl.when(empty).then(pl.lit(column.default, DTYPES[column.type])).otherwise(value)
+            if column.type == "text" and column.default is None:
+                self.text[column.name] = pl.col(column.name).fill_null("")  # the typed text is the trimmed cell
+            else:
+                self.text[column.name] = trimmed_text(given)
+            self.typed.extend([value.alias(column.name), empty.alias(f"__empty{index}")])
+            if mapped:
+                empty = pl.col(f"__empty{index}")
+                conversion_flags.append(("VALUE_TYPE", column.name, ~empty & pl.col(column.name).is_null()))
                 if column.required:
-                    conversion.append(("VALUE_REQUIRED", column.name, given == ""))
-        self.flags = conversion + list(checks)  # over the typed columns (and the cells, for VALUE_TYPE)
+                    conversion_flags.append(("VALUE_REQUIRED", column.name, empty))
+        self._empties = [f"__empty{i}" for i, c in enumerate(contract.columns) if c.name in positions]
+        self.flags = conversion_flags + list(checks)  # over the typed columns and the emptiness of cells
         self._flag_names = [f"__flag{i}" for i in range(len(self.flags))]
 
     def derive(self, cells: pl.LazyFrame) -> pl.LazyFrame:
-        """`cells` with the typed columns and the flags added."""
-        typed = cells.with_columns(self.typed)
+        """`cells` with the typed columns, `__kept` and the flags added."""
+        unmapped = [name for name in cells.collect_schema().names() if name != "row" and name not in self._mapped]
+        kept = pl.any_horizontal(
+            *(~pl.col(name) for name in self._empties), *(trimmed_text(pl.col(name)) != "" for name in unmapped)
+        )
+        typed = cells.with_columns(self.typed).with_columns(kept.alias("__kept"))
         flags = (flag.alias(name) for name, (_, _, flag) in zip(self._flag_names, self.flags, strict=True))
         return typed.with_columns(flags)
 
+    def rows(self, derived: pl.LazyFrame) -> pl.LazyFrame:
+        """How many records are not blank."""
+        return derived.select(pl.col("__kept").sum())
+
     def typed_rows(self, derived: pl.LazyFrame) -> pl.LazyFrame:
-        """`row` and the contract's columns, typed."""
-        return derived.select("row", *(column.name for column in self.contract.columns))
+        """`row` and the contract's columns, typed, with `__kept` (see `kept_rows`)."""
+        return derived.select("row", *(column.name for column in self.contract.columns), "__kept")
+
+    @staticmethod
+    def kept_rows(typed: pl.DataFrame) -> pl.DataFrame:
+        """The rows of `typed_rows` that are not blank (filtering costs a copy: only when needed)."""
+        kept = typed.get_column("__kept")
+        return typed.drop("__kept") if kept.all() else typed.filter(kept).drop("__kept")
 
     def failing(self, derived: pl.LazyFrame) -> pl.LazyFrame:
         """The rows with a flag set: their flags and their cells as sent (for `issues`)."""
         if not self.flags:
             return derived.select("row").clear()
         text = (expr.alias(f"{_TEXT}{name}") for name, expr in self.text.items())
-        return derived.filter(pl.any_horizontal(self._flag_names)).select("row", *self._flag_names, *text)
+        failing = pl.col("__kept") & pl.any_horizontal(self._flag_names)
+        return derived.filter(failing).select("row", *self._flag_names, *text)
 
     def issues(self, failing: pl.DataFrame) -> pl.DataFrame:
         """ROW_ISSUE_SCHEMA: one issue per flag set in `failing`, quoting the cell as sent."""

@@ -100,12 +100,14 @@ class Source:
             if frame.height:
                 yield frame
 
-    def lazy_batches(self, batch_rows: int) -> Iterator[pl.LazyFrame]:
+    def lazy_batches(self, batch_rows: int, trimmed: bool = True) -> Iterator[pl.LazyFrame]:
         """The same batches as plans, so that what is computed from the cells runs in one pass
-        with the trimming (a batch of the fast reader may come out empty: blank records only)."""
+        with the reading (a batch of the fast reader may come out empty: blank records only).
+        With `trimmed=False` the fast reader leaves whitespace at the ends of cells and keeps
+        blank records (empty cells), for a consumer that trims only what it needs."""
         if self.format == "xlsx":
             return (batch.lazy() for batch in _rebatch(_xlsx_chunks(self), batch_rows))
-        return _csv_batches(self, batch_rows)
+        return _csv_batches(self, batch_rows, trimmed)
 
     def sample(self, rows: int) -> pl.DataFrame:
         """The first `rows` non-blank data rows (cells only)."""
@@ -361,7 +363,7 @@ def _records_frame(numbers: list[int], records: list[list[str]]) -> pl.DataFrame
     return _columns_frame(numbers, columns)
 
 
-def _csv_batches(source: Source, batch_rows: int) -> Iterator[pl.LazyFrame]:
+def _csv_batches(source: Source, batch_rows: int, trimmed: bool) -> Iterator[pl.LazyFrame]:
     """A fast reader (polars for UTF-8, Arrow for the other encodings) while every record has at
     most the header's width; from the first one that does not, or a byte that contradicts the
     encoding guessed from the head, Python's reader takes over after the last record handed out
@@ -370,7 +372,7 @@ def _csv_batches(source: Source, batch_rows: int) -> Iterator[pl.LazyFrame]:
         return  # the header is the file's last line
     last_row = source.header_row
     if source.encoding == "utf-8" and not source.lone_carriage_returns:
-        reader = _read_ahead(_polars_pieces(source, batch_rows))
+        reader = _read_ahead(_polars_pieces(source, batch_rows, trimmed))
     else:
         reader = _with_last_row(_rebatch(_arrow_chunks(source), batch_rows))
     while True:
@@ -450,7 +452,7 @@ def _columns_to_trim(piece: bytes, cells: pl.DataFrame, delimiter: str) -> set[s
     return {name for name, needed in zip(names, found, strict=True) if needed}
 
 
-def _polars_pieces(source: Source, batch_rows: int) -> Iterator[tuple[pl.LazyFrame, int]]:
+def _polars_pieces(source: Source, batch_rows: int, trimmed: bool) -> Iterator[tuple[pl.LazyFrame, int]]:
     """The file cut into pieces of about CHUNK_BYTES at record boundaries, each parsed by polars
     (multi-threaded); the trimming is left in the plan handed out, to run with what is computed
     from the cells. Memory depends on the piece, not on the file (polars' own streaming CSV
@@ -475,12 +477,15 @@ def _polars_pieces(source: Source, batch_rows: int) -> Iterator[tuple[pl.LazyFra
             )
         except pl.exceptions.PolarsError as error:
             raise _FastReaderGaveUp(error) from error
-        trim = _columns_to_trim(piece, cells, source.delimiter)
+        trim = _columns_to_trim(piece, cells, source.delimiter) if trimmed else None
         for start in range(0, cells.height, batch_rows):
             part = cells.slice(start, batch_rows)
             first = next_row + start
             numbered = part.lazy().select(pl.int_range(first, first + part.height, dtype=pl.Int64).alias("row"), *names)
-            yield _trimmed_non_blank(numbered, width, trim), first + part.height - 1
+            if trimmed:
+                yield _trimmed_non_blank(numbered, width, trim), first + part.height - 1
+            else:
+                yield numbered.with_columns(pl.col(names).fill_null("")), first + part.height - 1
         next_row += cells.height
 
 

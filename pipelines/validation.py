@@ -16,7 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.conversion import BatchPlan
+from pipelines.conversion import BatchPlan, trimmed_text
 from pipelines.expressions import rule_expression
 from pipelines.headers import HeaderMap, map_headers
 from pipelines.issues import Issue, no_row_issues
@@ -137,18 +137,18 @@ def _check_batches(
     clean = True
     wants_rows = on_batch is not None or keep_rows
     with KeyIndex(contract) as keys:
-        for batch in source.lazy_batches(batch_rows):
+        for batch in source.lazy_batches(batch_rows, trimmed=False):  # the plan trims what it needs
             derived = plan.derive(batch)
             unseen = columns.unseen(batch.collect_schema().names())
             plans = {
-                "rows": derived.select(pl.len()),
+                "rows": plan.rows(derived),
                 "failing": plan.failing(derived),
                 "keys": keys.spilled(derived, plan.text),
             }
             if wants_rows and clean:  # the rows are only of use while the file may be accepted
                 plans["typed"] = plan.typed_rows(derived)
             if unseen:
-                plans["filled"] = derived.select((pl.col(name) != "").any() for name in unseen)
+                plans["filled"] = derived.select((trimmed_text(pl.col(name)) != "").any() for name in unseen)
             got = dict(zip(plans, pl.collect_all(plans.values()), strict=True))
             if unseen:
                 columns.saw(got["filled"])
@@ -157,7 +157,7 @@ def _check_batches(
             keys.add(got["keys"])
             clean = clean and not has_error_rules(issues)
             found.append(issues)
-            typed = got.get("typed")
+            typed = plan.kept_rows(got["typed"]) if "typed" in got else None
             if on_batch is not None and typed is not None and (more := on_batch(typed, clean)) is not None:
                 found.append(more)
             if keep_rows and typed is not None:

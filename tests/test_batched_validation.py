@@ -261,3 +261,30 @@ def _spy(function, calls: list):
         return function(frame, width, trim)
 
     return spied
+
+
+def test_cells_read_untrimmed_are_checked_as_if_trimmed(tmp_path, monkeypatch):
+    """The checks take the fast reader's cells with their ends untrimmed and trim only what they
+    need: every finding, row number and quoted value equals what Python's reader (which strips
+    every cell first) gives, for values that only convert once trimmed, cells that are only
+    whitespace, and records that are only whitespace."""
+    rows = _rows()
+    rows[3].update(hours=" 12,5 ", certified="\u00a0sí ", thematic_area="\tpensions", start_date=" 06/04/2026")
+    rows[4].update(staff_id="  ", activity_code="\u2003", hours=" ", provider=" CIESS ")  # empty once trimmed
+    rows[5].update(post_score=" 101 ", modality=" ONLINE ", cost_local="1 000")  # wrong, quoted trimmed
+    rows[8] = dict.fromkeys(HEADER, " ")  # a record of whitespace only: blank
+    path = _write_csv(tmp_path / "spaces.csv", rows)
+    fast = _found(path, 7)
+
+    def gives_up(*args, **kwargs):
+        raise reading._FastReaderGaveUp(ValueError("read by Python's reader"))
+        yield  # a generator, like the reader it replaces
+
+    monkeypatch.setattr(reading, "_polars_pieces", gives_up)
+    python = _found(path, 7)
+    assert fast == python
+    assert fast[0] == 59  # the whitespace record is not counted
+    found = {(row, rule, column): value for row, rule, column, value, _ in fast[2]}
+    assert not [key for key in found if key[0] in (5, 10)]  # convert once trimmed; a blank record
+    assert found[(6, "VALUE_REQUIRED", "staff_id")] == "" and found[(6, "VALUE_REQUIRED", "hours")] == ""
+    assert found[(7, "VALUE_RANGE", "post_score")] == "101" and found[(7, "CODE_UNKNOWN", "modality")] == "ONLINE"

@@ -83,22 +83,42 @@ def test_polars_typing_matches_the_pandas_conversion(kind):
 
 
 ALPHABETS = {
-    "decimal": "0123456789+-.,eEinfaNI ١_",
-    "integer": "0123456789+-.,eE0 ١",
-    "boolean": "yesnoítrufalsNOYSÍÃ ",
+    "decimal": "0123456789+-.,eEinfaNI ١_\t\u00a0",
+    "integer": "0123456789+-.,eE0 ١\u2003",
+    "boolean": "yesnoítrufalsNOYSÍÃ \x1f",
+    "code": "PENSIONSpensio_ \t",
 }
 
 
 @pytest.mark.parametrize("kind", sorted(ALPHABETS))
 def test_fast_paths_agree_with_the_pandas_conversion_on_random_spellings(kind):
     """Random short strings over the characters that matter to each type (signs, separators,
-    exponents, 'inf' and 'nan' letters, accents): every one converts as the reference says."""
+    exponents, 'inf' and 'nan' letters, accents, whitespace): every one converts as the reference
+    says the trimmed cell converts (cells reach the conversion as read, ends not yet trimmed)."""
     rng = random.Random(20261128)
     alphabet = ALPHABETS[kind]
     values = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for _ in range(20_000)]
     values += [word for word in ("yes", "Yes", "YES", "Sí", "SÍ", "sÍ", "no", "NO", "Non", "nÃo")]
     column = _column(kind)
     ours = pl.select(typed_expression(pl.lit(pl.Series(values)), column)).to_series().to_list()
-    theirs = [_normal(v) for v in _convert(pd.Series(values, dtype=str), column).tolist()]
+    trimmed = pd.Series([value.strip() for value in values], dtype=str)
+    theirs = [_normal(v) for v in _convert(trimmed, column).tolist()]
+    wrong = [(v, a, b) for v, a, b in zip(values, ours, theirs, strict=True) if a != b]
+    assert not wrong, wrong[:20]
+
+
+def test_dates_with_whitespace_around_convert_as_trimmed():
+    rng = random.Random(7)
+    spaces = ["", " ", "\t", "\u00a0", "  "]
+    values = []
+    for _ in range(3000):
+        year, month, day = rng.randint(2000, 2030), rng.randint(0, 13), rng.randint(0, 32)
+        form = rng.choice([f"{year}-{month:02d}-{day:02d}", f"{day:02d}/{month:02d}/{year}", f"{day}-{month}-{year}",
+                           f"{year}/{month}/{day}", f"{year}{month:02d}{day:02d}"])  # fmt: skip
+        values.append(rng.choice(spaces) + form + rng.choice(spaces))
+    column = _column("date")
+    ours = pl.select(typed_expression(pl.lit(pl.Series(values)), column)).to_series().to_list()
+    trimmed = pd.Series([value.strip() for value in values], dtype=str)
+    theirs = [_normal(v) for v in _convert(trimmed, column).tolist()]
     wrong = [(v, a, b) for v, a, b in zip(values, ours, theirs, strict=True) if a != b]
     assert not wrong, wrong[:20]
