@@ -153,6 +153,10 @@ class BatchPlan:
         self._empties = [f"__empty{i}" for i, c in enumerate(contract.columns) if c.name in positions]
         self.flags = conversion_flags + list(checks)  # over the typed columns and the emptiness of cells
         self._flag_names = [f"__flag{i}" for i in range(len(self.flags))]
+        severity = rule_catalog().severity
+        self._error_flags = [
+            name for name, (rule, _, _) in zip(self._flag_names, self.flags, strict=True) if severity(rule) == "error"
+        ]
 
     def derive(self, cells: pl.LazyFrame) -> pl.LazyFrame:
         """`cells` with the typed columns, `__kept` and the flags added."""
@@ -185,6 +189,10 @@ class BatchPlan:
         text = (expr.alias(f"{_TEXT}{name}") for name, expr in self.text.items())
         failing = pl.col("__kept") & pl.any_horizontal(self._flag_names)
         return derived.filter(failing).select("row", *self._flag_names, *text)
+
+    def has_errors(self, failing: pl.DataFrame) -> bool:
+        """Whether a flag of an error rule is set in `failing`."""
+        return bool(self._error_flags) and failing.select(pl.any_horizontal(self._error_flags).any()).item()
 
     def issues(self, failing: pl.DataFrame) -> pl.DataFrame:
         """ROW_ISSUE_SCHEMA: one issue per flag set in `failing`, quoting the cell as sent."""

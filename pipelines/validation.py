@@ -19,7 +19,7 @@ from pipelines.contracts import Column, Contract, rule_catalog
 from pipelines.conversion import BatchPlan, trimmed_text
 from pipelines.expressions import rule_expression
 from pipelines.headers import HeaderMap, map_headers
-from pipelines.issues import Issue, no_row_issues
+from pipelines.issues import Issue, compact, no_row_issues
 from pipelines.key_index import KeyIndex
 from pipelines.periods import Period
 from pipelines.reading import FileRefused, Source, open_submission
@@ -133,6 +133,7 @@ def _check_batches(
         return
     plan = BatchPlan(contract, header_map.positions, RowRules(contract, period).checks)
     found: list[pl.DataFrame] = []
+    failing: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
     clean = True
     wants_rows = on_batch is not None or keep_rows
@@ -153,16 +154,16 @@ def _check_batches(
             if unseen:
                 columns.saw(got["filled"])
             result.rows += got["rows"].item()
-            issues = plan.issues(got["failing"])
+            if got["failing"].height:
+                failing.append(compact(got["failing"]))  # a few rows: their text no longer holds the batch
+                clean = clean and not plan.has_errors(got["failing"])
             keys.add(got["keys"])
-            clean = clean and not has_error_rules(issues)
-            found.append(issues)
             typed = plan.kept_rows(got["typed"]) if "typed" in got else None
             if on_batch is not None and typed is not None and (more := on_batch(typed, clean)) is not None:
                 found.append(more)
             if keep_rows and typed is not None:
                 kept.append(typed)
-        found.append(keys.duplicates())
+        found.extend([plan.issues(pl.concat(failing)) if failing else no_row_issues(), keys.duplicates()])
     if result.rows == 0:
         raise FileRefused("FILE_EMPTY")
     result.issues.extend(columns.header_map(contract).issues)  # with every column's content now seen
