@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -50,7 +51,8 @@ def lake_column(name: str) -> str:
 
 class StagedRows:
     """Accepted rows written batch by batch to a staging file in the lake; `publish_staged` moves
-    it into place once the submission has its version."""
+    it into place once the submission has its version. Each batch is encoded and written by a
+    thread of its own while the next one is prepared; at most one batch waits."""
 
     def __init__(self, lake_dir: Path, contract: Contract, submission_id: str):
         staging = lake_dir / ".staging"
@@ -61,6 +63,8 @@ class StagedRows:
         self.contract, self.submission_id = contract, submission_id
         self.schema = lake_schema(contract)
         self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-writer")
+        self._pending: Future | None = None
 
     def write(self, typed: pl.DataFrame, pseudonyms: dict[str, pl.Series]) -> None:
         """`typed`: `row` and the contract's columns; `pseudonyms`: the hashed form of each
@@ -71,10 +75,21 @@ class StagedRows:
                 columns.append(pl.lit(pseudonyms[column.name]).alias(lake_column(column.name)))
             else:
                 columns.append(pl.col(column.name))
-        self._writer.write_table(typed.select(columns).to_arrow().cast(self.schema))
+        rows = typed.select(columns)
+        self._wait()
+        self._pending = self._thread.submit(lambda: self._writer.write_table(rows.to_arrow().cast(self.schema)))
+
+    def _wait(self) -> None:
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()  # a failed write raises here
 
     def close(self) -> Path:
-        self._writer.close()
+        try:
+            self._wait()
+        finally:
+            self._thread.shutdown()
+            self._writer.close()
         return self.path
 
     def discard(self) -> None:

@@ -9,7 +9,9 @@ batches are cut. Memory is bounded by the batch size, not by the file.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +27,7 @@ from pipelines.periods import Period
 from pipelines.reading import FileRefused, Source, open_submission
 
 BATCH_ROWS = 100_000
+CHECKING = 2  # batches checked at once: polars releases the GIL, so one's gaps are filled by the other
 SAMPLE_ROWS = 200  # rows looked at to recognise personal identifiers by their content
 
 # Called with each checked batch's typed rows (`row` and the contract's columns) and whether no
@@ -137,7 +140,26 @@ def _check_batches(
     kept: list[pl.DataFrame] = []
     clean = True
     wants_rows = on_batch is not None or keep_rows
-    with KeyIndex(contract) as keys:
+    with KeyIndex(contract) as keys, ThreadPoolExecutor(CHECKING, thread_name_prefix="check") as pool:
+        checking: deque[tuple[list[str], Future]] = deque()
+
+        def take_one() -> None:
+            nonlocal clean
+            names, future = checking.popleft()
+            got = dict(zip(names, future.result(), strict=True))
+            if "filled" in got:
+                columns.saw(got["filled"])
+            result.rows += got["rows"].item()
+            if got["failing"].height:
+                failing.append(compact(got["failing"]))  # a few rows: their text no longer holds the batch
+                clean = clean and not plan.has_errors(got["failing"])
+            keys.add(got["keys"])
+            typed = plan.kept_rows(got["typed"]) if "typed" in got and clean else None
+            if on_batch is not None and typed is not None and (more := on_batch(typed, clean)) is not None:
+                found.append(more)
+            if keep_rows and typed is not None:
+                kept.append(typed)
+
         for batch in source.lazy_batches(batch_rows, trimmed=False):  # the plan trims what it needs
             derived = plan.derive(batch)
             unseen = columns.unseen(batch.collect_schema().names())
@@ -150,19 +172,11 @@ def _check_batches(
                 plans["typed"] = plan.typed_rows(derived)
             if unseen:
                 plans["filled"] = derived.select((trimmed_text(pl.col(name)) != "").any() for name in unseen)
-            got = dict(zip(plans, pl.collect_all(plans.values()), strict=True))
-            if unseen:
-                columns.saw(got["filled"])
-            result.rows += got["rows"].item()
-            if got["failing"].height:
-                failing.append(compact(got["failing"]))  # a few rows: their text no longer holds the batch
-                clean = clean and not plan.has_errors(got["failing"])
-            keys.add(got["keys"])
-            typed = plan.kept_rows(got["typed"]) if "typed" in got else None
-            if on_batch is not None and typed is not None and (more := on_batch(typed, clean)) is not None:
-                found.append(more)
-            if keep_rows and typed is not None:
-                kept.append(typed)
+            checking.append((list(plans), pool.submit(pl.collect_all, list(plans.values()))))
+            if len(checking) >= CHECKING:
+                take_one()
+        while checking:
+            take_one()
         found.extend([plan.issues(pl.concat(failing)) if failing else no_row_issues(), keys.duplicates()])
     if result.rows == 0:
         raise FileRefused("FILE_EMPTY")
