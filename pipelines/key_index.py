@@ -4,7 +4,7 @@ For each batch, the rows with a complete key give their row number and a 128-bit
 typed key (two independent 64-bit hashes, computed in the batch's own plan), appended to one of
 BUCKETS files on disk chosen by the hash, so that equal keys meet in the same file; the key's
 cells as sent go, with the row number, to one more file in file order. At the end each bucket
-file is read on its own (a sixteenth of the hashes in memory at a time); rows whose key already
+file is read on its own (a sixty-fourth of the hashes in memory at a time); rows whose key already
 appeared on an earlier row are reported with that row, and their cells are picked from the
 other file. Two different keys would have to agree on all 128 bits to be taken for one (about
 one chance in 10^24 for a file of 20 million rows). Rows with an empty key part are not
@@ -24,7 +24,7 @@ import pyarrow.ipc
 from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
-BUCKETS = 16
+BUCKETS = 64
 _SEEDS = (0, 0x9E3779B97F4A7C15)  # two independent hash functions
 _VALUES = "values"
 

@@ -27,11 +27,12 @@ from pipelines.periods import Period
 from pipelines.reading import FileRefused, Source, open_submission
 
 BATCH_ROWS = 100_000
+WORDED_AT_ONCE = 20_000  # failing rows turned into issues together (one row per flag on the way)
 CHECKING = 2  # batches checked at once: polars releases the GIL, so one's gaps are filled by the other
 SAMPLE_ROWS = 200  # rows looked at to recognise personal identifiers by their content
 
-# Called with each checked batch's typed rows (`row` and the contract's columns) and whether no
-# error has been found so far, while none had been found before it; returns more row issues
+# Called, in file order and only while no error has been found (the flag is then true), with each
+# checked batch's typed rows (`row` and the contract's columns); returns more row issues
 # (ROW_ISSUE_SCHEMA) or None. The intake uses it to stage rows for the lake and to compare them
 # with other submissions.
 BatchHandler = Callable[[pl.DataFrame, bool], pl.DataFrame | None]
@@ -153,6 +154,9 @@ def _check_batches(
             if got["failing"].height:
                 failing.append(compact(got["failing"]))  # a few rows: their text no longer holds the batch
                 clean = clean and not plan.has_errors(got["failing"])
+                if sum(frame.height for frame in failing) >= WORDED_AT_ONCE:
+                    found.append(plan.issues(pl.concat(failing)))
+                    failing.clear()
             keys.add(got["keys"])
             typed = plan.kept_rows(got["typed"]) if "typed" in got and clean else None
             if on_batch is not None and typed is not None and (more := on_batch(typed, clean)) is not None:

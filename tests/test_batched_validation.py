@@ -13,7 +13,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines import key_index, reading
+from pipelines import key_index, reading, validation
 from pipelines.contracts import load_contract
 from pipelines.periods import Period
 from pipelines.validation import validate_file
@@ -288,3 +288,11 @@ def test_cells_read_untrimmed_are_checked_as_if_trimmed(tmp_path, monkeypatch):
     assert not [key for key in found if key[0] in (5, 10)]  # convert once trimmed; a blank record
     assert found[(6, "VALUE_REQUIRED", "staff_id")] == "" and found[(6, "VALUE_REQUIRED", "hours")] == ""
     assert found[(7, "VALUE_RANGE", "post_score")] == "101" and found[(7, "CODE_UNKNOWN", "modality")] == "ONLINE"
+
+
+def test_failing_rows_worded_in_several_rounds_give_the_same_issues(monkeypatch, plain):
+    """Failing rows are turned into issues a bounded number at a time (memory stays flat on files
+    with many errors): however many rounds, the issues are the same."""
+    expected = _found(plain, WHOLE_FILE)
+    monkeypatch.setattr(validation, "WORDED_AT_ONCE", 1)
+    assert _found(plain, 7) == expected and expected[2]
