@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import charset_normalizer
+import numpy as np
 import openpyxl
 import polars as pl
 import pyarrow as pa
@@ -44,6 +45,9 @@ SAMPLE_BYTES = 4 << 20  # what the encoding detector reads of a file that is not
 ARROW_BLOCK_BYTES = 16 << 20
 CHUNK_BYTES = 8 << 20  # what polars parses at a time
 LONGEST_PIECE = 8 * CHUNK_BYTES  # no line break outside quotes within this: Python's reader goes on
+# A cell as long as a piece is read, by Python's reader too (its own limit is 128 KiB): a long
+# cell is then a VALUE_RANGE on its column, whichever reader meets it, not a broken file.
+csv.field_size_limit(LONGEST_PIECE)
 # What Python's str.strip() removes (str.isspace), so that every reader trims cells alike.
 WHITESPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
@@ -465,6 +469,8 @@ def _polars_pieces(source: Source, batch_rows: int, trimmed: bool) -> Iterator[t
     names = [f"c{i}" for i in range(width)]
     next_row = source.header_row + 1
     for piece in _record_pieces(source.path, source.data_offset):
+        if _has_lone_carriage_return(piece):  # Python's reader ends a record there, polars does not
+            raise _FastReaderGaveUp(ValueError("a carriage return without a line feed"))
         try:
             cells = pl.read_csv(
                 piece,
@@ -487,6 +493,15 @@ def _polars_pieces(source: Source, batch_rows: int, trimmed: bool) -> Iterator[t
             else:
                 yield numbered.with_columns(pl.col(names).fill_null("")), first + part.height - 1
         next_row += cells.height
+
+
+def _has_lone_carriage_return(piece: bytes) -> bool:
+    """A CR not followed by LF (the head is checked when the file is opened; this is the rest)."""
+    if piece.find(b"\r") < 0:
+        return False
+    data = np.frombuffer(piece, np.uint8)
+    at = np.flatnonzero(data == ord("\r"))
+    return bool(at[-1] == len(data) - 1 or (data[at + 1] != ord("\n")).any())
 
 
 def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:

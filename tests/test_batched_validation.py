@@ -296,3 +296,40 @@ def test_failing_rows_worded_in_several_rounds_give_the_same_issues(monkeypatch,
     expected = _found(plain, WHOLE_FILE)
     monkeypatch.setattr(validation, "WORDED_AT_ONCE", 1)
     assert _found(plain, 7) == expected and expected[2]
+
+
+def test_a_stray_carriage_return_after_the_head_keeps_row_numbers(tmp_path, monkeypatch):
+    """Python's reader ends a record at a CR without LF; past the head (where it is looked for
+    when the file is opened) the fast reader hands over to Python's reader at that piece, so every
+    later row number stays the same."""
+    rows = _rows()
+    path = _write_csv(tmp_path / "cr.csv", rows)
+    data = path.read_bytes()
+    cut = data.index(b"\r\n", len(data) * 2 // 3)
+    path.write_bytes(data[:cut] + b"\r" + data[cut:])  # one record ends "\r\r\n": a blank record more
+    monkeypatch.setattr(reading, "HEAD_BYTES", 2000)
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 300)
+    fast = _found(path, 7)
+
+    def gives_up(*args, **kwargs):
+        raise reading._FastReaderGaveUp(ValueError("read by Python's reader"))
+        yield
+
+    monkeypatch.setattr(reading, "_polars_pieces", gives_up)
+    assert fast == _found(path, 7)
+    assert fast[2][-1][0] == 64  # the last row's issue (61 without blank records): one row further down
+
+
+def test_a_very_long_cell_is_a_value_range_whichever_reader_meets_it(tmp_path, monkeypatch):
+    rows = _rows()
+    rows[40]["activity_title"] = "x" * 140_000  # more than Python's csv module allows by default
+    path = _write_csv(tmp_path / "long.csv", rows)
+    fast = _found(path, 7)
+
+    def gives_up(*args, **kwargs):
+        raise reading._FastReaderGaveUp(ValueError("read by Python's reader"))
+        yield
+
+    monkeypatch.setattr(reading, "_polars_pieces", gives_up)
+    assert _found(path, 7) == fast
+    assert fast[0] == 60 and ("VALUE_RANGE", "activity_title") in {(rule, column) for _, rule, column, *_ in fast[2]}
