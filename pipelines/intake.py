@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import difflib
 import uuid
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -19,6 +18,7 @@ from typing import Any
 import polars as pl
 
 from pipelines.archive import ArchivedFile, archive_file, write_once, write_once_with
+from pipelines.background import OneBehind
 from pipelines.contracts import KINDS, LANGUAGES, Contract, load_contract
 from pipelines.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.issues import Issue, no_row_issues
@@ -252,11 +252,10 @@ def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
             return staff_not_in_roster(typed, looked_up["staff_id"].get_column("rostered"))
         return None
 
-    background = _InBackground()
+    background = OneBehind("stage")  # pseudonyms and roster comparison, beside the checks
 
-    def stage(typed: pl.DataFrame, clean: bool) -> None:
-        if clean:  # else the file will be rejected: nothing more to stage or compare
-            background.submit(stage_now, typed)
+    def stage(typed: pl.DataFrame) -> None:  # called only while the file may be accepted
+        background.submit(stage_now, typed)
 
     try:
         checked = validate_file(path, contract, period, on_batch=stage)
@@ -280,33 +279,3 @@ def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, slot.institution, period))
     return _Checked(issues, checked.row_issues, checked.rows, staged.close())
-
-
-class _InBackground:
-    """Staging a batch (pseudonyms, roster comparison, Parquet) runs in a thread while the next
-    batch is read and checked; at most one batch waits, so memory stays bounded. Results are
-    kept in order; a failure is raised at the next submit or at `finish`."""
-
-    def __init__(self):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stage")
-        self._pending: Future | None = None
-        self._results: list[Any] = []
-
-    def submit(self, work: Callable[..., Any], *args: Any) -> None:
-        self._collect()
-        self._pending = self._pool.submit(work, *args)
-
-    def finish(self) -> list[Any]:
-        try:
-            self._collect()
-        finally:
-            self._pool.shutdown()
-        return self._results
-
-    def abandon(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def _collect(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self._results.append(pending.result())

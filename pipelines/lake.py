@@ -7,13 +7,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.background import OneBehind
 from pipelines.contracts import Contract
 
 PSEUDONYM_SUFFIX = "_key"  # staff_id -> staff_key
@@ -63,8 +63,7 @@ class StagedRows:
         self.contract, self.submission_id = contract, submission_id
         self.schema = lake_schema(contract)
         self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lake-writer")
-        self._pending: Future | None = None
+        self._writing = OneBehind("lake-writer")
 
     def write(self, typed: pl.DataFrame, pseudonyms: dict[str, pl.Series]) -> None:
         """`typed`: `row` and the contract's columns; `pseudonyms`: the hashed form of each
@@ -76,19 +75,12 @@ class StagedRows:
             else:
                 columns.append(pl.col(column.name))
         rows = typed.select(columns)
-        self._wait()
-        self._pending = self._thread.submit(lambda: self._writer.write_table(rows.to_arrow().cast(self.schema)))
-
-    def _wait(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()  # a failed write raises here
+        self._writing.submit(lambda: self._writer.write_table(rows.to_arrow().cast(self.schema)))
 
     def close(self) -> Path:
         try:
-            self._wait()
+            self._writing.finish()  # a failed write raises here
         finally:
-            self._thread.shutdown()
             self._writer.close()
         return self.path
 

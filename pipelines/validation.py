@@ -31,11 +31,10 @@ WORDED_AT_ONCE = 20_000  # failing rows turned into issues together (one row per
 CHECKING = 2  # batches checked at once: polars releases the GIL, so one's gaps are filled by the other
 SAMPLE_ROWS = 200  # rows looked at to recognise personal identifiers by their content
 
-# Called, in file order and only while no error has been found (the flag is then true), with each
-# checked batch's typed rows (`row` and the contract's columns); returns more row issues
-# (ROW_ISSUE_SCHEMA) or None. The intake uses it to stage rows for the lake and to compare them
-# with other submissions.
-BatchHandler = Callable[[pl.DataFrame, bool], pl.DataFrame | None]
+# Called, in file order and only while no error has been found, with each checked batch's typed
+# rows (`row` and the contract's columns); returns more row issues (ROW_ISSUE_SCHEMA) or None. The
+# intake uses it to stage rows for the lake and to compare them with other submissions.
+BatchHandler = Callable[[pl.DataFrame], pl.DataFrame | None]
 
 
 @dataclass
@@ -159,7 +158,7 @@ def _check_batches(
                     failing.clear()
             keys.add(got["keys"])
             typed = plan.kept_rows(got["typed"]) if "typed" in got and clean else None
-            if on_batch is not None and typed is not None and (more := on_batch(typed, clean)) is not None:
+            if on_batch is not None and typed is not None and (more := on_batch(typed)) is not None:
                 found.append(more)
             if keep_rows and typed is not None:
                 kept.append(typed)
