@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
-from pipelines.reading import WHITESPACE
+from pipelines.reading import trimmed_text
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 _INTEGER = r"^[+-]?\d+(?:\.0+)?$"
@@ -63,11 +63,6 @@ def conversion(text: pl.Expr, column: Column) -> tuple[pl.Expr, pl.Expr]:
     general = pl.when(rest != "").then(_general(rest, column.type))
     empty = (text == "") | (rest == "").fill_null(False)
     return pl.coalesce([fast, general]).cast(DTYPES[column.type]), empty
-
-
-def trimmed_text(text: pl.Expr) -> pl.Expr:
-    """The cell without whitespace at its ends, as Python's str.strip() removes it."""
-    return text.str.strip_chars(WHITESPACE)
 
 
 def _general(text: pl.Expr, kind: str) -> pl.Expr:

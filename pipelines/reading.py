@@ -54,8 +54,6 @@ WHITESPACE = (
     + "".join(map(chr, range(0x2000, 0x200B)))
     + "\u2028\u2029\u202f\u205f\u3000"
 )
-# The bytes that start a whitespace character other than space, CR and LF in UTF-8.
-_RARE_WHITESPACE_BYTES = sorted({char.encode()[:1] for char in WHITESPACE if char not in " \r\n"})
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
 _MAGIC = {
     b"%PDF": "PDF document",
@@ -419,41 +417,15 @@ class _FastReaderGaveUp(Exception):
         super().__init__(str(error))
 
 
-def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int, trim: set[str] | None = None):
-    """The cells trimmed (only the columns in `trim`, when given: the others have nothing to
-    trim), without blank records."""
+def trimmed_text(text: pl.Expr) -> pl.Expr:
+    """The cell without whitespace at its ends, as Python's str.strip() removes it."""
+    return text.str.strip_chars(WHITESPACE)
+
+
+def _trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
     names = [f"c{i}" for i in range(width)]
-    cells = (pl.col(name).fill_null("") for name in names)
-    trimmed = frame.select(
-        "row",
-        *(
-            cell.str.strip_chars(WHITESPACE) if trim is None or name in trim else cell
-            for name, cell in zip(names, cells, strict=True)
-        ),
-    )
+    trimmed = frame.select("row", *(trimmed_text(pl.col(name).fill_null("")) for name in names))
     return trimmed.filter(pl.any_horizontal(pl.col(name) != "" for name in names))
-
-
-def _columns_to_trim(piece: bytes, cells: pl.DataFrame, delimiter: str) -> set[str] | None:
-    """Which columns of a parsed piece can hold a cell starting or ending with whitespace (None:
-    any column). Trimming every cell costs as much as parsing; this costs a sixth of it.
-
-    Whitespace other than space, line breaks and the delimiter is looked for in the bytes (its
-    UTF-8 lead byte: a dash or a curly quote also leads with one, and then every column is
-    trimmed). A line break, a carriage return or a tab delimiter can only sit in a cell in
-    quotes (the line break ending a record is not part of it), so the ends of cells are checked
-    for them only when the piece holds a quote."""
-    if any(piece.find(byte) >= 0 for byte in _RARE_WHITESPACE_BYTES if byte != delimiter.encode()):
-        return None
-    ends = [" "]
-    if piece.find(b'"') >= 0:
-        ends.extend(["\n", "\r", delimiter] if delimiter.isspace() else ["\n", "\r"])
-    names = [name for name in cells.columns if name != "row"]
-    found = cells.select(
-        pl.any_horizontal(pl.col(name).str.starts_with(end) | pl.col(name).str.ends_with(end) for end in ends).any()
-        for name in names
-    ).row(0)
-    return {name for name, needed in zip(names, found, strict=True) if needed}
 
 
 def _polars_pieces(source: Source, batch_rows: int, trimmed: bool) -> Iterator[tuple[pl.LazyFrame, int]]:
@@ -483,13 +455,12 @@ def _polars_pieces(source: Source, batch_rows: int, trimmed: bool) -> Iterator[t
             )
         except pl.exceptions.PolarsError as error:
             raise _FastReaderGaveUp(error) from error
-        trim = _columns_to_trim(piece, cells, source.delimiter) if trimmed else None
         for start in range(0, cells.height, batch_rows):
             part = cells.slice(start, batch_rows)
             first = next_row + start
             numbered = part.lazy().select(pl.int_range(first, first + part.height, dtype=pl.Int64).alias("row"), *names)
             if trimmed:
-                yield _trimmed_non_blank(numbered, width, trim), first + part.height - 1
+                yield _trimmed_non_blank(numbered, width), first + part.height - 1
             else:
                 yield numbered.with_columns(pl.col(names).fill_null("")), first + part.height - 1
         next_row += cells.height

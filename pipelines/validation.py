@@ -18,13 +18,13 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.conversion import BatchPlan, trimmed_text
+from pipelines.conversion import BatchPlan
 from pipelines.expressions import rule_expression
 from pipelines.headers import HeaderMap, map_headers
 from pipelines.issues import Issue, compact, no_row_issues
 from pipelines.key_index import KeyIndex
 from pipelines.periods import Period
-from pipelines.reading import FileRefused, Source, open_submission
+from pipelines.reading import FileRefused, Source, open_submission, trimmed_text
 
 BATCH_ROWS = 100_000
 WORDED_AT_ONCE = 20_000  # failing rows turned into issues together (one row per flag on the way)

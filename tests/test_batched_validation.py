@@ -231,36 +231,24 @@ def test_both_readers_trim_cells_alike(tmp_path, plain):
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
-def test_cells_are_trimmed_alike_whichever_pieces_need_it(tmp_path, monkeypatch, delimiter):
-    """The fast reader trims only the columns of a piece that have a cell with whitespace at an
-    end; whatever whitespace it is and wherever it sits, the cells equal Python's strip()."""
+def test_the_fast_reader_trims_every_kind_of_whitespace_as_python_does(tmp_path, monkeypatch, delimiter):
+    """Whatever whitespace a cell starts or ends with (in quotes or not, after the head where
+    bare CRs are not looked for), the fast reader's cells equal Python's strip()."""
     rows = _rows()
     ends = [" ", "\t", "\n", "\u00a0", "\u2003", "\x1f", "\r", " \r\n "]  # CRs last: after the head
     for n, end in enumerate(ends):
         rows[6 * n + 2]["activity_title"] = f"{end}Taller{end}"
         rows[6 * n + 3]["provider"] = f"{end}CIESS"
         rows[6 * n + 4]["hours"] = f"12{end}"
-    rows[58]["activity_title"] = "Gestión – pensiones"  # a dash shares its lead byte with some spaces
     path = _write_csv(tmp_path / "spaces.csv", rows, delimiter=delimiter)
     monkeypatch.setattr(reading, "HEAD_BYTES", 4000)  # bare CRs beyond the head: read by polars
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 300)  # many pieces: most need no trimming
-    trimmed = []
-    monkeypatch.setattr(reading, "_trimmed_non_blank", _spy(reading._trimmed_non_blank, trimmed))
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 300)
     source = reading.open_submission(path, TRAINING)
     assert source.encoding == "utf-8" and not source.lone_carriage_returns
     python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
     fast = pl.concat(list(source.batches(7)))
     assert fast.equals(python)
     assert python.get_column("c2").str.contains("^Taller$").sum() == len(ends)
-    assert set() in trimmed and None in trimmed and any(trim for trim in trimmed)  # each way was taken
-
-
-def _spy(function, calls: list):
-    def spied(frame, width, trim=None):
-        calls.append(trim)
-        return function(frame, width, trim)
-
-    return spied
 
 
 def test_cells_read_untrimmed_are_checked_as_if_trimmed(tmp_path, monkeypatch):
