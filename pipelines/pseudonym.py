@@ -43,6 +43,18 @@ def pseudonymise(key: bytes, values: Iterable[str]) -> list[str]:
     return [hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest() for value in values]
 
 
+_ANCHOR = "\x00"  # never an identifier: a file holding a NUL byte is refused
+
+
+class NumberingLost(RuntimeError):
+    def __init__(self):
+        super().__init__(
+            "internal error: the numbering of staff identifiers changed between batches, so their "
+            "pseudonyms could not be trusted; nothing was recorded. Keep the file, report this with "
+            "the installed polars version (`pip show polars`), and submit again once it is fixed."
+        )
+
+
 class Pseudonymiser:
     """`pseudonymise` for whole columns: each distinct identifier is hashed once and remembered
     for the next batches (up to CACHE_LIMIT identifiers, so that memory stays bounded).
@@ -70,7 +82,10 @@ class Pseudonymiser:
         """`hashed` and `rostered` (null without a roster, or for a null value), row for row."""
         if len(self._hashed) > self.CACHE_LIMIT:
             self._forget()
-        numbers = values.cast(pl.String).cast(self._numbering).to_physical()
+        numbered = values.cast(pl.String).cast(self._numbering)  # keeps the mapping alive for the check
+        if pl.Series([_ANCHOR]).cast(self._numbering).to_physical().item() != 0:
+            raise NumberingLost()
+        numbers = numbered.to_physical()
         known = len(self._hashed)
         if numbers.max() is not None and numbers.max() >= known:
             new = (
@@ -81,7 +96,7 @@ class Pseudonymiser:
                 .get_column("value")
             )
             if new.len() != numbers.max() - known + 1:  # numbers must continue where the last batch ended
-                raise RuntimeError("the identifier numbering was lost between batches")
+                raise NumberingLost()
             hashed = [self._hmac(value) for value in new]
             self._hashed.append(pl.Series(hashed, dtype=pl.String))
             self._rostered.append(pl.Series(self._in_roster(hashed), dtype=pl.Boolean))
@@ -106,10 +121,11 @@ class Pseudonymiser:
 
     def _forget(self) -> None:
         self._numbering = pl.Categorical(pl.Categories(f"ciess-staff-{uuid.uuid4().hex}"))
-        # polars keeps a categorical mapping only while a column uses it: this one keeps it
-        self._anchor = pl.Series(dtype=pl.String).cast(self._numbering)
-        self._hashed = pl.Series(dtype=pl.String)
-        self._rostered = pl.Series(dtype=pl.Boolean)
+        # polars keeps a categorical mapping only while a column uses it: this one keeps it, and
+        # its value, number 0, tells each batch that the numbering is still the same
+        self._anchor = pl.Series([_ANCHOR]).cast(self._numbering)
+        self._hashed = pl.Series([None], dtype=pl.String)
+        self._rostered = pl.Series([None], dtype=pl.Boolean)
 
     def close(self) -> None:
         self._forget()

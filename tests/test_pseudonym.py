@@ -8,8 +8,9 @@ import gc
 import secrets
 
 import polars as pl
+import pytest
 
-from pipelines.pseudonym import Pseudonymiser, pseudonymise
+from pipelines.pseudonym import NumberingLost, Pseudonymiser, pseudonymise
 
 VALUES = ["E0001", "ñandú-7", "  spaced ", "x" * 200, r"a\x41b", "E0001", "日本-3", ""]
 
@@ -26,3 +27,14 @@ def test_batched_hashes_equal_the_definition_batch_after_batch():
             pseudonymiser.close()
         assert first.to_list() == [*pseudonymise(key, VALUES), None]
         assert again.to_list() == pseudonymise(key, ["new-id", *VALUES[:3]])
+
+
+def test_a_numbering_lost_between_batches_stops_the_submission_instead_of_mixing_up_staff():
+    """Should polars drop the mapping that numbers identifiers (the anchor is what keeps it), the
+    next batch is refused with an error, not hashed with another staff member's pseudonym."""
+    pseudonymiser = Pseudonymiser(secrets.token_bytes(32))
+    pseudonymiser(pl.Series(["E1", "E2", "E3"]))
+    pseudonymiser._anchor = None  # what a polars that no longer kept the mapping alive would do
+    gc.collect()
+    with pytest.raises(NumberingLost, match="nothing was recorded"):
+        pseudonymiser(pl.Series(["E3", "E4"]))
