@@ -63,10 +63,9 @@ def _copy(source: BinaryIO, target: BinaryIO) -> None:
     try:
         while os.copy_file_range(source.fileno(), target.fileno(), CHUNK):
             pass
-    except OSError:  # a file system or kernel without it: copy through Python
+    except OSError:  # a file system or kernel without it: copy it all again through Python
         source.seek(0)
         target.seek(0)
-        target.truncate()
         shutil.copyfileobj(source, target, CHUNK)
 
 

@@ -135,3 +135,28 @@ def test_age_over_75_at_period_end_is_a_warning(ciess, tmp_path, birth_year, war
     )
     result = ciess.submit(path, kind="staffing")
     assert result.receipt["rule_counts"] == ({"AGE_UNUSUAL": 1} if warned else {})
+
+
+@pytest.mark.parametrize("fails_after", [0, 1])
+def test_the_archive_keeps_every_byte_where_the_kernel_copy_fails(tmp_path, monkeypatch, fails_after):
+    """The archive copies in the kernel; where that is refused (at once, or after a first part),
+    the copy is made again through Python, and the sha256 names the bytes kept."""
+    import hashlib
+    import os
+
+    from pipelines import archive
+
+    source = tmp_path / "big.csv"
+    source.write_bytes(os.urandom(3 * archive.CHUNK + 123))
+    kernel_copy, calls = os.copy_file_range, []
+
+    def refusing(*args):
+        calls.append(args)
+        if len(calls) > fails_after:
+            raise OSError(18, "Invalid cross-device link")
+        return kernel_copy(*args)
+
+    monkeypatch.setattr(archive.os, "copy_file_range", refusing)
+    kept = archive.archive_file(source, tmp_path / "archive")
+    assert kept.path.read_bytes() == source.read_bytes() and kept.size == source.stat().st_size
+    assert kept.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
