@@ -40,7 +40,7 @@ class KeyIndex:
     def __init__(self, contract: Contract):
         self.key = list(contract.key)
         self.folder = Path(tempfile.mkdtemp(prefix="ciess-keys-"))
-        self._writers: dict[int | str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
+        self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
 
     def spilled(self, derived: pl.LazyFrame, text: dict[str, pl.Expr]) -> pl.LazyFrame:
         """What `add` takes from a batch: `derived` holds the typed key columns, `text` gives
@@ -64,14 +64,12 @@ class KeyIndex:
         table = hashes.drop("bucket").to_arrow()
         start = 0
         for bucket, size in sizes:
-            self._writer(bucket, table.schema).write_table(table.slice(start, size))
+            self._writer(f"{bucket:02d}", table.schema).write_table(table.slice(start, size))
             start += size
 
-    def _writer(self, name: int | str, schema: pa.Schema) -> pa.ipc.RecordBatchStreamWriter:
+    def _writer(self, name: str, schema: pa.Schema) -> pa.ipc.RecordBatchStreamWriter:
         if name not in self._writers:
-            sink = pa.OSFile(
-                str(self.folder / (f"{name:02d}.arrows" if isinstance(name, int) else f"{name}.arrows")), "wb"
-            )
+            sink = pa.OSFile(str(self.folder / f"{name}.arrows"), "wb")
             self._writers[name] = (sink, pa.ipc.new_stream(sink, schema))
         return self._writers[name][1]
 

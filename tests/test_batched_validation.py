@@ -110,6 +110,10 @@ def test_whole_file_validation_finds_every_planted_problem_at_its_row(plain):
     assert by_rule["VALUE_REQUIRED"] == [(line(21), "staff_id", "", None)]
     duplicates = {(row, first) for row, _, _, first in by_rule["KEY_DUPLICATE"]}
     assert duplicates == {(line(50), line(3)), (line(14), line(13)), (line(41), line(39)), (line(40), line(39))}
+    quoted = {row: value for row, _, value, _ in by_rule["KEY_DUPLICATE"]}  # the key's cells as sent
+    as_sent = _row(39, start_date=_day_month_year(_row(39)["start_date"]))
+    assert quoted[line(41)] == " / ".join(as_sent[name] for name in TRAINING.key)
+    assert quoted[line(50)] == " / ".join(_row(3)[name] for name in TRAINING.key)
 
 
 @pytest.mark.parametrize("batch_rows", [1, 2, 7, 13, 59])
