@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -25,6 +26,7 @@ from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
 BUCKETS = 64
+READING = 2  # buckets read and compared at once, at the end
 _SEEDS = (0, 0x9E3779B97F4A7C15)  # two independent hash functions
 _VALUES = "values"
 
@@ -76,16 +78,8 @@ class KeyIndex:
     def duplicates(self) -> pl.DataFrame:
         """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key."""
         self._close_writers()
-        key = pl.struct(f"h{i}" for i in range(len(_SEEDS)))
-        found = []
-        for bucket in range(BUCKETS):
-            hashes = _read(self.folder / f"{bucket:02d}.arrows")
-            if hashes is None:
-                continue
-            repeated = hashes.filter(pl.col("h0").is_duplicated()).filter(key.is_duplicated())
-            if repeated.height:
-                first = repeated.with_columns(pl.col("row").min().over(key).alias("first_row"))
-                found.append(first.filter(pl.col("row") != pl.col("first_row")).select("row", "first_row"))
+        with ThreadPoolExecutor(READING, thread_name_prefix="keys") as pool:  # polars releases the GIL
+            found = [later for later in pool.map(self._repeated_in, range(BUCKETS)) if later is not None]
         if not found:
             return no_row_issues()
         later = pl.concat(found)
@@ -101,6 +95,18 @@ class KeyIndex:
             )
             .cast(ROW_ISSUE_SCHEMA)
         )
+
+    def _repeated_in(self, bucket: int) -> pl.DataFrame | None:
+        """`row` and `first_row` of the rows of one bucket whose key appeared on an earlier row."""
+        hashes = _read(self.folder / f"{bucket:02d}.arrows")
+        if hashes is None:
+            return None
+        key = pl.struct(f"h{i}" for i in range(len(_SEEDS)))
+        repeated = hashes.filter(pl.col("h0").is_duplicated()).filter(key.is_duplicated())
+        if repeated.is_empty():
+            return None
+        first = repeated.with_columns(pl.col("row").min().over(key).alias("first_row"))
+        return first.filter(pl.col("row") != pl.col("first_row")).select("row", "first_row")
 
     def _values_of(self, rows: pl.Series) -> pl.DataFrame:
         """The key's cells as sent of `rows`, read batch by batch from the file in file order."""
