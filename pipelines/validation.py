@@ -141,12 +141,25 @@ def _check_batches(
     clean = True
     wants_rows = on_batch is not None or keep_rows
     with KeyIndex(contract) as keys, ThreadPoolExecutor(CHECKING, thread_name_prefix="check") as pool:
-        checking: deque[tuple[list[str], Future]] = deque()
+        checking: deque[Future] = deque()
+
+        def check(batch: pl.LazyFrame, wants_typed: bool, unseen: list[str]) -> dict[str, pl.DataFrame]:
+            """One batch's plan, run in a thread of the pool."""
+            derived = plan.derive(batch)
+            plans = {
+                "rows": plan.rows(derived),
+                "failing": plan.failing(derived),
+                "keys": keys.spilled(derived, plan.text),
+            }
+            if wants_typed:
+                plans["typed"] = plan.typed_rows(derived)
+            if unseen:
+                plans["filled"] = derived.select((trimmed_text(pl.col(name)) != "").any() for name in unseen)
+            return dict(zip(plans, pl.collect_all(list(plans.values())), strict=True))
 
         def take_one() -> None:
             nonlocal clean
-            names, future = checking.popleft()
-            got = dict(zip(names, future.result(), strict=True))
+            got = checking.popleft().result()
             if "filled" in got:
                 columns.saw(got["filled"])
             result.rows += got["rows"].item()
@@ -164,18 +177,9 @@ def _check_batches(
                 kept.append(typed)
 
         for batch in source.lazy_batches(batch_rows, trimmed=False):  # the plan trims what it needs
-            derived = plan.derive(batch)
             unseen = columns.unseen(batch.collect_schema().names())
-            plans = {
-                "rows": plan.rows(derived),
-                "failing": plan.failing(derived),
-                "keys": keys.spilled(derived, plan.text),
-            }
-            if wants_rows and clean:  # the rows are only of use while the file may be accepted
-                plans["typed"] = plan.typed_rows(derived)
-            if unseen:
-                plans["filled"] = derived.select((trimmed_text(pl.col(name)) != "").any() for name in unseen)
-            checking.append((list(plans), pool.submit(pl.collect_all, list(plans.values()))))
+            # the typed rows are only of use while the file may be accepted
+            checking.append(pool.submit(check, batch, wants_rows and clean, unseen))
             if len(checking) >= CHECKING:
                 take_one()
         while checking:

@@ -325,3 +325,22 @@ def test_a_very_long_cell_is_a_value_range_whichever_reader_meets_it(tmp_path, m
     monkeypatch.setattr(reading, "_polars_pieces", gives_up)
     assert _found(path, 7) == fast
     assert fast[0] == 60 and ("VALUE_RANGE", "activity_title") in {(rule, column) for _, rule, column, *_ in fast[2]}
+
+
+@pytest.mark.parametrize("batch_rows", [1, 3, 7, WHOLE_FILE])
+def test_batches_where_only_some_cells_need_the_general_conversion_type_them_alike(tmp_path, batch_rows):
+    """A batch skips the general conversion of a column whose cells all have the common spelling;
+    cells spelled otherwise in other batches still convert to the same values."""
+    rows = [_row(n, hours="12.5", certified="yes") for n in range(24)]
+    for n in range(0, 24, 5):  # every fifth row spelled another accepted way, column by column
+        rows[n].update(hours=" 12,5", certified="Sí ", thematic_area="pensions", start_date="01/04/2026")
+        rows[n]["end_date"] = "2026-04-11"
+    path = _write_csv(tmp_path / "spellings.csv", rows, blank_after=())
+    result = validate_file(path, TRAINING, PERIOD, batch_rows=batch_rows, keep_rows=True)
+    assert not result.has_errors, result.row_issues
+    typed = result.typed.sort("row")
+    assert typed.get_column("hours").to_list() == [12.5] * 24
+    assert typed.get_column("certified").to_list() == [True] * 24
+    assert typed.get_column("thematic_area").to_list() == ["PENSIONS"] * 24
+    starts = typed.get_column("start_date").to_list()
+    assert all(starts[n] == date(2026, 4, 1) for n in range(0, 24, 5))
