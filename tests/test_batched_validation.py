@@ -344,3 +344,19 @@ def test_batches_where_only_some_cells_need_the_general_conversion_type_them_ali
     assert typed.get_column("thematic_area").to_list() == ["PENSIONS"] * 24
     starts = typed.get_column("start_date").to_list()
     assert all(starts[n] == date(2026, 4, 1) for n in range(0, 24, 5))
+
+
+@pytest.mark.parametrize(
+    ("encoding", "extra"), [("utf-8", None), ("utf-8", 6000), ("cp1252", None)], ids=["fast", "handed-over", "arrow"]
+)
+def test_a_nul_byte_past_the_head_refuses_the_whole_file(tmp_path, monkeypatch, encoding, extra):
+    """Binary content anywhere refuses the file, whichever reader meets it: checked piece by piece
+    by the fast reader, over the whole file before any other reader."""
+    monkeypatch.setattr(reading, "CHUNK_BYTES", 64 << 10)
+    rows = [_row(n) for n in range(10_000)]  # past the first MB, where the head is looked at
+    rows[9900]["activity_title"] = "Taller\x00"
+    path = _write_csv(tmp_path / "nul.csv", rows, encoding=encoding, extra=extra)
+    assert path.stat().st_size > reading.HEAD_BYTES
+    result = validate_file(path, TRAINING, PERIOD, batch_rows=1000)
+    assert [(issue.rule, issue.params) for issue in result.issues] == [("FILE_FORMAT", {"detail": "binary content"})]
+    assert result.row_issues.is_empty()
