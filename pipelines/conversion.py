@@ -170,6 +170,11 @@ class BatchPlan:
                 if column.required:
                     conversion_flags.append(("VALUE_REQUIRED", column.name, empty))
         self._empties = [f"__empty{i}" for i, c in enumerate(contract.columns) if c.name in positions]
+        # a code the fast path converted is one of the listed codes: in a batch where it converted
+        # every cell of such a column, CODE_UNKNOWN cannot be found there (a look-up per row saved)
+        self._listed_when_fast = {
+            c.name for c in contract.columns if c.codes and c.name in positions and c.default in (None, *c.codes)
+        }
         self.flags = conversion_flags + list(checks)  # over the typed columns and the emptiness of cells
         self._flag_names = [f"__flag{i}" for i in range(len(self.flags))]
         severity = rule_catalog().severity
@@ -195,7 +200,11 @@ class BatchPlan:
             *(~pl.col(name) for name in self._empties), *(trimmed_text(pl.col(name)) != "" for name in unmapped)
         )
         derived = fast.lazy().with_columns(typed).with_columns(kept.alias("__kept"))
-        flags = (flag.alias(name) for name, (_, _, flag) in zip(self._flag_names, self.flags, strict=True))
+        flags = []
+        for name, (rule, column, flag) in zip(self._flag_names, self.flags, strict=True):
+            if rule == "CODE_UNKNOWN" and column in self._listed_when_fast and not missed.get(column):
+                flag = pl.lit(False)
+            flags.append(flag.alias(name))
         return derived.with_columns(flags)
 
     def rows(self, derived: pl.LazyFrame) -> pl.LazyFrame:
