@@ -22,6 +22,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.ipc
 
+from pipelines.background import OneBehind
 from pipelines.contracts import Contract
 from pipelines.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 
@@ -43,6 +44,7 @@ class KeyIndex:
         self.key = list(contract.key)
         self.folder = Path(tempfile.mkdtemp(prefix="ciess-keys-"))
         self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
+        self._adding = OneBehind("keys")
 
     def spilled(self, derived: pl.LazyFrame, text: dict[str, pl.Expr]) -> pl.LazyFrame:
         """What `add` takes from a batch: `derived` holds the typed key columns, `text` gives
@@ -58,7 +60,12 @@ class KeyIndex:
         )
 
     def add(self, spilled: pl.DataFrame) -> None:
-        """One batch's `spilled` rows, appended to the files."""
+        """One batch's `spilled` rows, appended to the files by a thread of its own, one batch
+        behind: its many small writes each give up the GIL, and waiting to take it back had held
+        the caller's loop (and the batches it hands out) for seconds on a 5M-row file."""
+        self._adding.submit(self._append, spilled)
+
+    def _append(self, spilled: pl.DataFrame) -> None:
         values = spilled.select("row", "value").to_arrow(compat_level=pl.CompatLevel.oldest())  # text copied out
         self._writer(_VALUES, values.schema).write_table(values)
         hashes = spilled.select("bucket", "row", *(f"h{i}" for i in range(len(_SEEDS)))).sort("bucket")
@@ -77,6 +84,7 @@ class KeyIndex:
 
     def duplicates(self) -> pl.DataFrame:
         """KEY_DUPLICATE issues (ROW_ISSUE_SCHEMA): every row after the first with the same key."""
+        self._adding.finish()
         self._close_writers()
         with ThreadPoolExecutor(READING, thread_name_prefix="keys") as pool:  # polars releases the GIL
             found = [later for later in pool.map(self._repeated_in, range(BUCKETS)) if later is not None]
@@ -125,6 +133,7 @@ class KeyIndex:
         self._writers.clear()
 
     def close(self) -> None:
+        self._adding.abandon()
         self._close_writers()
         shutil.rmtree(self.folder, ignore_errors=True)
 
