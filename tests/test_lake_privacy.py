@@ -1,4 +1,4 @@
-"""No clear staff identifier anywhere in the lake."""
+"""The lake: no clear staff identifier anywhere, and every file read back with the lake's schema."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import csv
 
 import pyarrow.parquet as pq
 
+from pipelines.contracts import load_contract
+from pipelines.lake import lake_schema
 from tests.conftest import EXAMPLES
 
 
@@ -34,3 +36,12 @@ def test_the_same_staff_gets_the_same_key_in_roster_and_training(roster_accepted
     roster = set(pq.read_table(next((lake / "staffing").rglob("*.parquet"))).column("staff_key").to_pylist())
     training = set(pq.read_table(next((lake / "training").rglob("*.parquet"))).column("staff_key").to_pylist())
     assert training and training <= roster
+
+
+def test_lake_files_are_read_back_with_the_lake_schema(roster_accepted):
+    """Written with large strings and without a stored Arrow schema (cheaper to write), the files
+    still read as the lake's schema says: plain strings, dates, numbers."""
+    roster_accepted.submit(EXAMPLES["training"] / "valid.csv")
+    for kind in ("staffing", "training"):
+        (path,) = (roster_accepted.home / "lake" / kind).rglob("*.parquet")
+        assert pq.read_schema(path).remove_metadata() == lake_schema(load_contract(kind))
