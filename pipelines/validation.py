@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.conversion import BatchPlan
+from pipelines.conversion import BatchPlan, one_of
 from pipelines.expressions import rule_expression
 from pipelines.headers import HeaderMap, map_headers
 from pipelines.issues import Issue, compact, no_row_issues
@@ -81,7 +81,7 @@ def _column_checks(column: Column) -> list[tuple[str, pl.Expr]]:
     value = pl.col(column.name)
     checks = []
     if column.codes:
-        checks.append(("CODE_UNKNOWN", value.is_not_null() & ~value.is_in(list(column.codes))))
+        checks.append(("CODE_UNKNOWN", value.is_not_null() & ~one_of(value, column.codes)))
     if column.min is not None or column.max is not None:
         within = pl.lit(True)
         if column.min is not None:
