@@ -140,7 +140,8 @@ def _check_batches(
     kept: list[pl.DataFrame] = []
     clean = True
     wants_rows = on_batch is not None or keep_rows
-    with KeyIndex(contract) as keys, ThreadPoolExecutor(CHECKING, thread_name_prefix="check") as pool:
+    keys = KeyIndex(contract, source.path.stat().st_size)
+    with keys, ThreadPoolExecutor(CHECKING, thread_name_prefix="check") as pool:
         checking: deque[Future] = deque()
 
         def check(batch: pl.LazyFrame, wants_typed: bool, unseen: list[str]) -> dict[str, pl.DataFrame]:
