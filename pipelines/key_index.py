@@ -19,6 +19,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -80,12 +81,16 @@ class KeyIndex:
     def _append(self, spilled: pl.DataFrame) -> None:
         values = spilled.select("row", "value").to_arrow(compat_level=pl.CompatLevel.oldest())  # text copied out
         self._writer(_VALUES, values.schema).write_table(values)
-        hashes = spilled.select("bucket", "row", *(f"h{i}" for i in range(len(_SEEDS)))).sort("bucket")
-        sizes = hashes.get_column("bucket").value_counts(sort=False).sort("bucket").rows()
+        # one thread sorts a batch's few bytes faster than the pool: 0.6 ms against 4.8 with the counts
+        hashes = spilled.select("bucket", "row", *(f"h{i}" for i in range(len(_SEEDS)))).sort(
+            "bucket", multithreaded=False
+        )
+        sizes = np.bincount(hashes.get_column("bucket").to_numpy(), minlength=self.buckets)
         table = hashes.drop("bucket").to_arrow()
         start = 0
-        for bucket, size in sizes:
-            self._writer(f"{bucket:02d}", table.schema).write_table(table.slice(start, size))
+        for bucket, size in enumerate(sizes.tolist()):
+            if size:
+                self._writer(f"{bucket:02d}", table.schema).write_table(table.slice(start, size))
             start += size
 
     def _writer(self, name: str, schema: pa.Schema) -> pa.ipc.RecordBatchStreamWriter:
