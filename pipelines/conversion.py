@@ -139,12 +139,11 @@ def _spelled_number(text: pl.Expr, kind: str) -> pl.Expr:
 
 
 class BatchPlan:
-    """What is computed on every batch, as one polars plan run while the batch is read: the typed
-    columns (named like the contract's) from the cells (`c0`, `c1`... by position, ends not yet
-    trimmed), `__kept` (the record is not blank) and one boolean flag column per (rule, column)
-    check: VALUE_TYPE and VALUE_REQUIRED here, plus the row rules given
-    (pipelines.validation.RowRules). Only the rows with a flag set come out, as issues quoting
-    their cells."""
+    """What is computed on every batch, in two polars steps (see `derive`): the typed columns
+    (named like the contract's) from the cells (`c0`, `c1`... by position, ends not yet trimmed),
+    `__kept` (the record is not blank) and one boolean flag column per (rule, column) check:
+    VALUE_TYPE and VALUE_REQUIRED here, plus the row rules given (pipelines.validation.RowRules).
+    Only the rows with a flag set come out, as issues quoting their cells."""
 
     def __init__(self, contract: Contract, positions: dict[str, int], checks: list[tuple[str, str, pl.Expr]]):
         self.contract = contract
