@@ -60,7 +60,7 @@ def phases(path: Path, roster: Path, home: Path) -> list[tuple[str, float]]:
     return [
         ("archive: copy the file and hash it (sha256), alone", _timed(lambda: archive_file(path, home / "copies"))),
         ("parse the CSV (polars, piece by piece, the next piece read ahead)", _timed(lambda: read(False))),
-        ("+ trimming where needed, typing, every row rule, failing rows picked (one plan per piece)",
+        ("+ trimming where needed, typing (common spellings first), every row rule, failing rows picked",
          _timed(lambda: read(True))),
         ("+ two pieces at once, key hashes spilled, KEY_DUPLICATE across batches, issues worded (`validate_file`)",
          _timed(lambda: validate_file(path, contract, period))),
