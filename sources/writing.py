@@ -168,9 +168,15 @@ def xlsx_bytes(table: Table, layout: Layout, kind: str, lang: str, title: str, s
         sheet.append([])
     sheet.append(table.headers)
     number_format = {"%d/%m/%Y": "DD/MM/YYYY", "%Y-%m-%d": "YYYY-MM-DD"}.get(layout.dates, "DD/MM/YYYY")
+    # rows and width counted here: openpyxl's max_row and max_column look at every cell, which made
+    # a sheet of n rows cost n^2 (a 300,000-row file took many minutes)
+    row_number, width = sheet.max_row, sheet.max_column
     for row in table.rows:
-        sheet.append([_xlsx_value(row.get(key), layout) for key in table.columns])
-        for cell in sheet[sheet.max_row]:
+        values = [_xlsx_value(row.get(key), layout) for key in table.columns]
+        sheet.append(values)
+        row_number, width = row_number + 1, max(width, len(values))
+        for column in range(1, width + 1):
+            cell = sheet.cell(row=row_number, column=column)
             if isinstance(cell.value, datetime):
                 cell.number_format = number_format
     naive = stamp.astimezone(UTC).replace(tzinfo=None, microsecond=0)
