@@ -180,7 +180,9 @@ class BatchPlan:
         # a code the fast path converted is one of the listed codes: in a batch where it converted
         # every cell of such a column, CODE_UNKNOWN cannot be found there (a look-up per row saved)
         self._listed_when_fast = {
-            c.name for c in contract.columns if c.codes and c.name in positions and c.default in (None, *c.codes)
+            c.name
+            for c in contract.columns
+            if c.type == "code" and c.codes and c.name in positions and c.default in (None, *c.codes)
         }
         self.flags = conversion_flags + list(checks)  # over the typed columns and the emptiness of cells
         self._flag_names = [f"__flag{i}" for i in range(len(self.flags))]

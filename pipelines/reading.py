@@ -123,7 +123,9 @@ class Source:
         return first
 
     def decide_encoding(self) -> None:
-        """The encoding from every byte of the file (refuses a file that mixes encodings)."""
+        """The encoding from every byte of the file (refuses a file that mixes encodings, or that
+        holds a NUL byte: the reader it chooses does not look for one)."""
+        _refuse_binary_file(self.path)
         self.encoding = _whole_file_encoding(self.path)
         self.encoding_decided = True
 

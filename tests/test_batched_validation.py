@@ -360,3 +360,20 @@ def test_a_nul_byte_past_the_head_refuses_the_whole_file(tmp_path, monkeypatch, 
     result = validate_file(path, TRAINING, PERIOD, batch_rows=1000)
     assert [(issue.rule, issue.params) for issue in result.issues] == [("FILE_FORMAT", {"detail": "binary content"})]
     assert result.row_issues.is_empty()
+
+
+def test_a_nul_byte_is_refused_when_the_sample_changes_the_encoding(tmp_path):
+    """The head reads as UTF-8, a Windows-1252 byte among the sampled rows decides the encoding
+    again, and a NUL byte later still refuses the file (the reader then chosen does not look)."""
+    rows = [_row(n) for n in range(400)]
+    rows[10]["activity_title"] = "caf\xe9"
+    rows[300]["activity_title"] = "bad\x00nul"
+    path = tmp_path / "late.csv"
+    with open(path, "w", encoding="cp1252", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
+        writer.writerow(HEADER)
+        handle.write("\r\n" * 600_000)  # the first MB is blank lines: read as UTF-8
+        for row in rows:
+            writer.writerow([row[name] for name in HEADER])
+    result = validate_file(path, TRAINING, PERIOD, keep_rows=True)
+    assert [(issue.rule, issue.params) for issue in result.issues] == [("FILE_FORMAT", {"detail": "binary content"})]
