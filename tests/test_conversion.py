@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 
 from pipelines.contracts import Column, load_contract
-from pipelines.conversion import typed_expression
+from pipelines.conversion import one_of, typed_expression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from peers import _convert  # the reference lives with the benchmark
@@ -122,3 +122,13 @@ def test_dates_with_whitespace_around_convert_as_trimmed():
     theirs = [_normal(v) for v in _convert(trimmed, column).tolist()]
     wrong = [(v, a, b) for v, a, b in zip(values, ours, theirs, strict=True) if a != b]
     assert not wrong, wrong[:20]
+
+
+@pytest.mark.parametrize("values", [(), ("A",), tuple("ABCDEFGH"), tuple("ABCDEFGHIJK")])
+def test_one_of_agrees_with_a_look_up_whatever_the_number_of_values(values):
+    """Membership is checked by comparisons for a few values and by a look-up for more: both
+    answer as `is_in` does, nulls included."""
+    cells = pl.Series(["A", "H", "K", "a", "", None])
+    ours = pl.select(one_of(pl.lit(cells), values)).to_series().to_list()
+    expected = pl.select(pl.lit(cells).is_in(list(values))).to_series().to_list()
+    assert [bool(v) for v in ours] == [bool(v) for v in expected]
