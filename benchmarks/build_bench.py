@@ -4,7 +4,7 @@ docs/performance.md.
 
 The data set is the sample generator's (sources/generator.py): every institution of the registry
 at `--scale` times its `approx_staff` (1.0: full size), 8 quarters (2024-Q4 .. 2026-Q3), with the
-problem files, each submitted through the normal intake (`pipelines.intake.submit`, as
+problem files, each submitted through the normal intake (`pipelines.intake.submission.submit`, as
 `ciess demo` does). Then, each command in its own process (wall time, peak memory):
 
 1. `ciess build --full-refresh`: every current version read from the lake and every model built;
@@ -13,7 +13,7 @@ problem files, each submitted through the normal intake (`pipelines.intake.submi
    largest CSV training files of the latest quarter: its last rows dropped) and `ciess build`, the
    incremental build; the figure of merit is (incremental - no-op) / (full - no-op), medians,
    target at most 10%;
-4. analyst queries, in-process, through `pipelines.warehouse.query` (a read-only connection to the
+4. analyst queries, in-process, through `pipelines.warehouse.store.query` (a read-only connection to the
    published database, opened for each query as `ciess query` does): median of `--runs`;
 5. `ciess report --period <latest>`: every subregion and the Americas, 4 languages.
 
@@ -48,8 +48,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's pipelines and sources, whatever is installed
 
-from pipelines.periods import Period  # noqa: E402
-from pipelines.settings import Settings  # noqa: E402
+from pipelines.common.periods import Period  # noqa: E402
+from pipelines.common.settings import Settings  # noqa: E402
 
 PERIODS = [Period(2024, 4), *(Period(2025, q) for q in range(1, 5)), *(Period(2026, q) for q in range(1, 4))]
 MARKER = ".ciess-build-bench"
@@ -112,7 +112,7 @@ def _tree_rss(root: int) -> tuple[int, int]:
 
 
 def run(label: str, home: Path, *args: str) -> Run:
-    command = [sys.executable, "-m", "pipelines.cli", "--home", str(home), *args]
+    command = [sys.executable, "-m", "pipelines.cli.main", "--home", str(home), *args]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "DO_NOT_TRACK": "1"}
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -184,7 +184,7 @@ def prepare(home: Path, scale: float, reuse: bool) -> DataSet:
         shutil.rmtree(home)
     home.mkdir(parents=True, exist_ok=True)
 
-    from pipelines.intake import submit
+    from pipelines.intake.submission import submit
     from sources.generator import generate
 
     print(f"Generating the data set (scale {scale}, {len(PERIODS)} quarters) in {settings.samples_dir} ...", flush=True)
@@ -216,8 +216,8 @@ def corrected_version(home: Path, work: Path, rank: int = 0) -> tuple[Path, str,
     """A new version of the rank-th largest CSV training file of the latest quarter (0: the largest):
     the current file with its last ten records dropped, written back in the institution's own layout
     (encoding, delimiter, newlines)."""
-    from pipelines.ledger import Ledger
-    from pipelines.reference import institutions
+    from pipelines.common.registry import institutions
+    from pipelines.intake.storing.ledger import Ledger
     from sources.writing import institution_layouts
 
     latest = str(PERIODS[-1])
@@ -238,7 +238,7 @@ def corrected_version(home: Path, work: Path, rank: int = 0) -> tuple[Path, str,
 
 
 def submit_one(home: Path, path: Path, institution: str, period: str) -> dict:
-    from pipelines.intake import submit
+    from pipelines.intake.submission import submit
 
     result = submit(path, institution, "training", period, Settings(home=home))
     if not result.status.startswith("ACCEPTED"):
@@ -251,7 +251,7 @@ def submit_one(home: Path, path: Path, institution: str, period: str) -> dict:
 
 
 def time_queries(home: Path, runs: int, latest: str) -> list[dict]:
-    from pipelines.warehouse import query
+    from pipelines.warehouse.store import query
 
     settings = Settings(home=home)
     measured = []
@@ -340,7 +340,7 @@ def section(
         f"{_ratio(full, noops, incrementals, lambda run: run.dbt_seconds)}.** Start-up and the Great Expectations "
         "checks do the same work in every build; their spread is the machine's load.",
         "",
-        "Analyst queries on the published marts, through `pipelines.warehouse.query` (opens the published "
+        "Analyst queries on the published marts, through `pipelines.warehouse.store.query` (opens the published "
         "database read-only, runs the query, fetches the rows: what `ciess query` does after start-up), "
         f"median of {query_runs}:",
         "",

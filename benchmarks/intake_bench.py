@@ -1,4 +1,4 @@
-"""Intake benchmark: our intake (`pipelines.intake.submit`, every rule, receipt, issues CSV,
+"""Intake benchmark: our intake (`pipelines.intake.submission.submit`, every rule, receipt, issues CSV,
 Parquet) against DuckDB just loading the same CSV, each in its own process so that peak memory
 is that approach's alone. Prints one table and writes it to docs/performance.md.
 
@@ -31,8 +31,8 @@ PEERS = ("pandas_pandera", "great_expectations")
 
 def _measure(approach: str, path: str, roster: str) -> dict:
     """Runs in a child process: time the work only (not imports or set-up), report peak RSS."""
-    from pipelines.contracts import load_contract
-    from pipelines.periods import Period
+    from pipelines.common.periods import Period
+    from pipelines.contract.model import load_contract
 
     outcome = ""
     if approach == "duckdb_load":
@@ -43,8 +43,8 @@ def _measure(approach: str, path: str, roster: str) -> dict:
             connection.execute(f"create table t as select * from read_csv('{path}')")
         seconds = time.perf_counter() - started
     elif approach == "ciess_intake":
-        from pipelines.intake import submit
-        from pipelines.settings import Settings
+        from pipelines.common.settings import Settings
+        from pipelines.intake.submission import submit
 
         with tempfile.TemporaryDirectory() as home:
             settings = Settings(home=Path(home), max_upload_mb=100_000)

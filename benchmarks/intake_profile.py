@@ -18,14 +18,14 @@ from pathlib import Path
 from intake_bench import ROOT, machine, write_section
 from make_training_file import roster_frame, training_frame
 
-from pipelines.archive import archive_file
-from pipelines.contracts import load_contract
-from pipelines.conversion import BatchPlan
-from pipelines.intake import submit
-from pipelines.periods import Period
-from pipelines.reading import open_submission
-from pipelines.settings import Settings
-from pipelines.validation import BATCH_ROWS, RowRules, validate_file
+from pipelines.common.periods import Period
+from pipelines.common.settings import Settings
+from pipelines.contract.model import load_contract
+from pipelines.intake.checking.conversion import BatchPlan
+from pipelines.intake.checking.validation import BATCH_ROWS, RowRules, validate_file
+from pipelines.intake.reading import open_submission
+from pipelines.intake.storing.archive import archive_file
+from pipelines.intake.submission import submit
 
 PERIOD = "2026-Q2"
 START, END = "<!-- intake profile: written by benchmarks/intake_profile.py -->", "<!-- end of intake profile -->"

@@ -13,7 +13,7 @@ from datetime import date
 import numpy as np
 import polars as pl
 
-from pipelines.contracts import load_contract
+from pipelines.contract.model import load_contract
 
 START = date(2026, 4, 1)  # the benchmark's period is 2026-Q2
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.contracts import Column, Contract, rule_catalog
-from pipelines.periods import Period
+from pipelines.common.periods import Period
+from pipelines.contract.model import Column, Contract, rule_catalog
 
 _INTEGER = r"^[+-]?\d+(?:\.0+)?$"
 _DECIMAL = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$"

@@ -14,15 +14,16 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines import quality, warehouse
-from pipelines.intake import submit
-from pipelines.ledger import Ledger
-from pipelines.periods import Period, period_of
-from pipelines.project import DBT_PROJECT_DIR
-from pipelines.reference import subregions
-from pipelines.report_data import AMERICAS
-from pipelines.reports import produce
-from pipelines.settings import Settings
+from pipelines.common.paths import DBT_PROJECT_DIR
+from pipelines.common.periods import Period, period_of
+from pipelines.common.registry import subregions
+from pipelines.common.settings import Settings
+from pipelines.intake.storing.ledger import Ledger
+from pipelines.intake.submission import submit
+from pipelines.reports.data import AMERICAS
+from pipelines.reports.regional import produce
+from pipelines.warehouse import plausibility as quality
+from pipelines.warehouse import store as warehouse
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 CHECKED_MARTS = ("capacity_by_institution", "capacity_by_country", "capacity_by_subregion", "capacity_americas",

@@ -23,9 +23,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from hashlib import sha256
 from pathlib import Path
 
-from pipelines import reference
-from pipelines.periods import Period
-from pipelines.settings import DEFAULT_DEADLINE_DAYS
+from pipelines.common import registry as reference_registry
+from pipelines.common.periods import Period
+from pipelines.common.settings import DEFAULT_DEADLINE_DAYS
 from sources.problems import place_problems, problem_file
 from sources.simulation import History, simulate
 from sources.slots import GeneratedFile, Slot, render
@@ -81,7 +81,7 @@ def _absences(codes: list[str], periods: list[Period], seed: int) -> dict[tuple[
     """A few small institutions skip a quarter now and then (training only, or both files: never the
     roster alone, so that no training file arrives without its roster); one skips the latest quarter."""
     rng = random.Random(f"{seed}:absences")
-    registry = reference.institutions()
+    registry = reference_registry.institutions()
     small = [code for code in codes if registry[code].approx_staff <= 700]
     absent: dict[tuple[str, Period], tuple[str, ...]] = {}
     for code in rng.sample(small, min(4, len(small))):
@@ -184,7 +184,7 @@ def generate(
     returns the plan sorted by received_at (the order in which they should be submitted)."""
     out_dir = Path(out_dir)
     periods = sorted({Period.parse(p) if isinstance(p, str) else p for p in (periods or DEMO_PERIODS)})
-    registry = reference.institutions()
+    registry = reference_registry.institutions()
     codes = sorted(set(institutions or registry))
     unknown = [code for code in codes if code not in registry]
     if unknown:

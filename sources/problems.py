@@ -7,7 +7,7 @@ import random
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from pipelines.contracts import load_contract, normalise_header
+from pipelines.contract.model import load_contract, normalise_header
 from sources import catalogue as cat
 from sources.draws import day_between
 from sources.slots import GeneratedFile, ProblemSpec, Slot, render

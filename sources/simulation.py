@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from pipelines.periods import Period
-from pipelines.reference import Institution
+from pipelines.common.periods import Period
+from pipelines.common.registry import Institution
 from sources import catalogue as cat
 from sources.draws import day_between, pick
 

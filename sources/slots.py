@@ -7,9 +7,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pipelines.contracts import load_contract
-from pipelines.periods import Period
-from pipelines.reference import Institution
+from pipelines.common.periods import Period
+from pipelines.common.registry import Institution
+from pipelines.contract.model import load_contract
 from sources.simulation import History
 from sources.writing import Layout, Table, csv_records, xlsx_bytes
 

@@ -14,8 +14,8 @@ from typing import Any
 import openpyxl
 from openpyxl.writer.excel import ExcelWriter
 
-from pipelines.contracts import load_contract, normalise_header
-from pipelines.reference import Institution
+from pipelines.common.registry import Institution
+from pipelines.contract.model import load_contract, normalise_header
 from sources import catalogue as cat
 from sources.draws import pick
 

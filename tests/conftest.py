@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipelines.cli import cli
-from pipelines.project import SCHEMAS_DIR
+from pipelines.cli.main import cli
+from pipelines.common.paths import SCHEMAS_DIR
 
 EXAMPLES = {kind: SCHEMAS_DIR / kind / "examples" for kind in ("staffing", "training")}
 PERIOD = "2026-Q2"  # the examples are written for this quarter

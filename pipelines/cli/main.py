@@ -1,0 +1,336 @@
+"""The `ciess` command line (the spec's "Command line" section). Thin: every command calls the
+same functions as the Dagster definitions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipelines.common.periods import Period
+from pipelines.common.settings import Settings
+from pipelines.contract.model import KINDS, LANGUAGES
+from pipelines.intake.submission import UsageError, submit
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Group(click.Group):
+    """Usage errors exit 2, as the spec says, with the message on stderr."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UsageError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="CIESS_HOME",
+    default="data",
+    show_default=True,
+    help="Folder holding all state (ledger, archive, lake, warehouse). Also $CIESS_HOME.",
+)
+@click.pass_context
+def cli(ctx: click.Context, home: Path) -> None:
+    """CIESS capacity-building warehouse: submissions, marts and regional reports.
+
+    Institutions' quarterly staffing rosters and training files go in with `ciess submit`;
+    each gets a receipt naming every problem by row and column.
+    """
+    ctx.obj = Settings.from_env(home)
+
+
+@cli.command("submit")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--institution", required=True, help="Institution code from the registry, e.g. AR-ANSES.")
+@click.option("--kind", required=True, type=click.Choice(KINDS), help="What the file holds.")
+@click.option("--period", required=True, help="Calendar quarter the file reports, written YYYY-Qn (e.g. 2026-Q2).")
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language of the receipt. Default: the language of the institution's country.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON receipt alone on stdout.")
+@click.pass_obj
+def submit_command(
+    settings: Settings, file: Path, institution: str, kind: str, period: str, lang: str | None, as_json: bool
+) -> None:
+    """Check FILE against the contract of its kind, archive it and record the decision.
+
+    \b
+    Accepted: CSV (UTF-8, Windows-1252 or Latin-1; ',', ';' or tab) and XLSX.
+    Exit status: 0 ACCEPTED, ACCEPTED_WITH_WARNINGS or DUPLICATE; 1 REJECTED; 2 usage error.
+    """
+    result = submit(file, institution, kind, period, settings, lang=lang)
+    if as_json:
+        click.echo(json.dumps(result.receipt, ensure_ascii=False, indent=2))
+    else:
+        click.echo(result.text())
+    sys.exit(EXIT_REJECTED if result.status == "REJECTED" else EXIT_OK)
+
+
+@cli.command("demo")
+@click.option(
+    "--scale", type=float, default=None, help="Roster rows per approx_staff (default 0.01: 1 row per 100 staff)."
+)
+@click.pass_obj
+def demo_command(settings: Settings, scale: float | None) -> None:
+    """Run the whole job on generated sample data and say where everything is.
+
+    Generates five quarters of sample submissions for every institution of the registry (with a few
+    files that show each problem the spec names), submits each through the same code as
+    `ciess submit`, and prints a summary. Uses the home folder (default ./data); a home that holds
+    data the demo did not make is never touched.
+    """
+    from rich.console import Console
+
+    from pipelines.cli.demo import print_summary, run_submissions
+    from sources.generator import DEMO_SCALE
+
+    console = Console(width=None if sys.stdout.isatty() else 120)
+    done = run_submissions(settings, scale=scale or DEMO_SCALE)
+    print_summary(done, settings, console)
+
+    from pipelines.cli.build import run_build
+    from pipelines.cli.output import render
+    from pipelines.warehouse.store import query
+
+    click.echo("\nBuilding the warehouse (ciess build) ...", err=True)
+    summary = run_build(settings, say=lambda line: click.echo(line, err=True))
+    if not summary.published:
+        click.echo("The warehouse build failed: " + "; ".join(summary.failed_checks + summary.failed_steps))
+        sys.exit(EXIT_REJECTED)
+    click.echo(
+        f"Warehouse published: {summary.published} ({summary.seconds:.1f} s, "
+        f"{summary.checks_passed}/{summary.checks_total} checks passed)"
+    )
+    latest = query(settings, "select max(period) from capacity_americas").rows[0][0]
+    result = query(
+        settings,
+        "select subregion_code, period, institutions_reporting as reporting, institutions_expected as expected, "
+        "headcount, staff_trained, round(training_coverage, 3) as coverage, round(hours_per_employee, 2) as "
+        f"hours_per_emp, round(completion_rate, 3) as completion from capacity_by_subregion where period = '{latest}' "
+        "order by subregion_code",
+    )
+    click.echo(f"\nmarts.capacity_by_subregion, {latest}:")
+    click.echo(render(result.columns, result.rows, "table"))
+    click.echo(f'Query the marts: ciess --home {settings.home} query "select * from capacity_by_country"')
+
+    from pipelines.reports.regional import produce, reports_dir
+
+    click.echo(f"\nWriting the regional summaries of {latest} (ciess report) ...", err=True)
+    files = produce(settings, Period.parse(latest), progress=lambda line: click.echo(f"  writing {line}", err=True))
+    click.echo(f"\n{len(files)} regional summaries (HTML and PDF) of {latest}; index page:")
+    click.echo(f"  {reports_dir(settings) / 'index.html'}")
+
+
+@cli.command("build")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Rebuild every institution x period from the lake instead of only what changed (same result).",
+)
+@click.pass_obj
+def build_command(settings: Settings, full_refresh: bool) -> None:
+    """Bring every accepted submission into the warehouse and publish the marts.
+
+    Runs the Dagster job `warehouse_build` in this process: the lake and ledger export, `dbt build`
+    (models and their tests), the Great Expectations checks on the marts, and, only if all of them
+    pass, the atomic switch of the published database that `ciess query` reads. A failed build
+    leaves the previously published database as it was. Exit status 1 when nothing was published.
+
+    Builds are incremental: only the institution x period slots whose current roster or training
+    file changed since the last build are read from the lake and computed again.
+    """
+    from pipelines.cli.build import NothingToBuild, build_log, run_build
+    from pipelines.warehouse.plausibility import data_docs_index
+
+    click.echo(f"Building the warehouse in {settings.home} ...", err=True)
+    try:
+        summary = run_build(settings, say=lambda line: click.echo(line, err=True), full_refresh=full_refresh)
+    except NothingToBuild as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_REJECTED)
+    click.echo(f"Submissions brought in: {summary.current_submissions} current ({summary.ledger_rows} in the ledger)")
+    click.echo(f"Checks passed: {summary.checks_passed} of {summary.checks_total} (dbt tests and Great Expectations)")
+    for failure in summary.failed_checks + summary.failed_steps:
+        click.echo(f"  failed: {failure}")
+    if summary.published:
+        for name, rows in summary.mart_rows.items():
+            click.echo(f"  marts.{name}: {rows} rows")
+        click.echo(f"Published: {summary.published}")
+    else:
+        click.echo("Nothing published: the previous published database (if any) is unchanged.")
+    click.echo(f"Data Docs: {data_docs_index(settings)}")
+    click.echo(f"Build log: {build_log(settings)}   ({summary.seconds:.1f} s)")
+    sys.exit(EXIT_OK if summary.published else EXIT_REJECTED)
+
+
+@cli.command("query")
+@click.argument("sql")
+@click.option(
+    "--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.pass_obj
+def query_command(settings: Settings, sql: str, output_format: str) -> None:
+    """Run SQL, read-only, against the published marts (schema `marts` is the default).
+
+    \b
+    Example:
+      ciess query "select subregion_code, period, training_coverage from capacity_by_subregion"
+    """
+    import duckdb
+
+    from pipelines.cli.output import render
+    from pipelines.warehouse.store import NothingPublished, query
+
+    try:
+        result = query(settings, sql)
+    except NothingPublished as error:
+        raise UsageError(str(error)) from error
+    except duckdb.Error as error:
+        click.echo(f"Error: {str(error).strip()}", err=True)
+        sys.exit(EXIT_REJECTED)
+    click.echo(render(result.columns, result.rows, output_format), nl=output_format != "csv")
+
+
+@cli.command("report")
+@click.option("--period", required=True, help="Quarter to report, YYYY-Qn (any quarter the published marts hold).")
+@click.option(
+    "--subregion", "subregions", multiple=True, help="Subregion code, or AMERICAS; repeat for several. Default: all."
+)
+@click.option(
+    "--lang", "languages", multiple=True, type=click.Choice(LANGUAGES), help="Repeat for several. Default: all four."
+)
+@click.pass_obj
+def report_command(settings: Settings, period: str, subregions: tuple[str, ...], languages: tuple[str, ...]) -> None:
+    """Write the regional summaries of a quarter (HTML and PDF) from the published marts.
+
+    One report per subregion and one for the whole Americas, in English, Spanish, Portuguese and
+    French, under $CIESS_HOME/reports/<period>/, and the index page $CIESS_HOME/reports/index.html.
+    """
+    import time
+
+    from pipelines.common.periods import PeriodError
+    from pipelines.reports.regional import UnknownReport, produce, reports_dir
+    from pipelines.warehouse.store import NothingPublished
+
+    try:
+        parsed = Period.parse(period)
+        started = time.perf_counter()
+        files = produce(
+            settings,
+            parsed,
+            only_geos=[code.upper() for code in subregions] or None,
+            languages=languages or LANGUAGES,
+            progress=lambda line: click.echo(f"  writing {line}", err=True),
+        )
+    except (PeriodError, UnknownReport, NothingPublished) as error:
+        raise UsageError(str(error)) from error
+    for item in files:
+        click.echo(item.html)
+        click.echo(item.pdf)
+    click.echo(
+        f"Index: {reports_dir(settings) / 'index.html'}  ({len(files)} reports, {time.perf_counter() - started:.1f} s)"
+    )
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.pass_obj
+def serve_command(settings: Settings, host: str, port: int) -> None:
+    """Run the upload portal: web pages and HTTP API over the same intake as `ciess submit`.
+
+    Institutions sign in with the token made by `ciess tokens create`. The API is described at
+    /docs and /openapi.json.
+    """
+    import uvicorn
+
+    from pipelines.portal.app import create_app
+
+    click.echo(f"Portal on http://{host}:{port}/ (API description: http://{host}:{port}/docs); home {settings.home}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@cli.group("tokens")
+def tokens_group() -> None:
+    """Access tokens of the upload portal (one per institution; stored hashed)."""
+
+
+def _token_store(settings: Settings):
+    from pipelines.portal.auth import TokenStore
+
+    settings.ensure()
+    return TokenStore(settings.home / "access.sqlite")
+
+
+@tokens_group.command("create")
+@click.option("--institution", help="Institution code the token acts for.")
+@click.option("--operator", is_flag=True, help="A CIESS operator token: sees every institution.")
+@click.option("--label", default="", help="A note to recognise the token by (who holds it).")
+@click.pass_obj
+def tokens_create(settings: Settings, institution: str | None, operator: bool, label: str) -> None:
+    """Make a token and print it once (it is stored only as a hash)."""
+    from pipelines.common.registry import institutions
+
+    if operator == bool(institution):
+        raise UsageError("say either --institution CODE or --operator")
+    if institution and institution not in institutions():
+        raise UsageError(f"unknown institution {institution!r}; `ciess institutions` lists the codes")
+    token, record = _token_store(settings).create(None if operator else institution, label)
+    click.echo(token)
+    click.echo(
+        f"token id {record.token_id} for {record.institution or 'operator'}: give it to its holder now; "
+        "it cannot be shown again (revoke with `ciess tokens revoke " + record.token_id + "`)",
+        err=True,
+    )
+
+
+@tokens_group.command("list")
+@click.pass_obj
+def tokens_list(settings: Settings) -> None:
+    """List tokens (never their values)."""
+    for record in _token_store(settings).all():
+        state = f"revoked {record.revoked_at}" if record.revoked_at else "active"
+        click.echo(
+            f"{record.token_id}  {record.institution or 'OPERATOR':<16} {record.created_at}  {state:<30} {record.label}"
+        )
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id")
+@click.pass_obj
+def tokens_revoke(settings: Settings, token_id: str) -> None:
+    """Revoke a token by its id: it stops working at once."""
+    if not _token_store(settings).revoke(token_id):
+        raise UsageError(f"no active token with id {token_id!r}; `ciess tokens list` shows them")
+    click.echo(f"revoked {token_id}")
+
+
+@cli.command("institutions")
+def institutions_command() -> None:
+    """List the institutions of the registry (code, country, subregion, receipt language)."""
+    from pipelines.common.registry import institutions
+
+    for institution in institutions().values():
+        click.echo(
+            f"{institution.code:<16} {institution.country_iso2}  {institution.subregion_code:<32} "
+            f"{institution.language}  {institution.name}"
+        )
+
+
+def main() -> None:
+    cli(prog_name="ciess")
+
+
+if __name__ == "__main__":
+    main()

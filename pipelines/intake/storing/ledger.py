@@ -1,0 +1,184 @@
+"""The ledger: one row per submission received (who, what, when, hash, status, version).
+
+SQLite in WAL mode, so that many uploads may be recorded at once: the decision that needs a
+consistent view (duplicate? which version?) runs inside one BEGIN IMMEDIATE transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipelines.common.sqlite import connect, initialise
+
+ACCEPTED_STATUSES = ("ACCEPTED", "ACCEPTED_WITH_WARNINGS")
+
+_SCHEMA = """
+create table if not exists submissions (
+    submission_id text primary key,
+    institution text not null,
+    kind text not null,
+    period text not null,
+    status text not null,
+    received_at text not null,
+    sha256 text not null,
+    size_bytes integer not null,
+    version integer,
+    supersedes text,
+    late integer not null,
+    rows integer not null,
+    errors integer not null,
+    warnings integer not null,
+    rule_counts text not null,
+    original_name text,
+    archive_path text not null,
+    receipt_path text not null,
+    issues_path text not null,
+    lake_path text
+);
+create index if not exists submissions_by_slot on submissions (institution, kind, period);
+create index if not exists submissions_by_hash on submissions (sha256);
+"""
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    submission_id: str
+    institution: str
+    kind: str
+    period: str
+    status: str
+    received_at: str
+    sha256: str
+    size_bytes: int
+    version: int | None
+    supersedes: str | None
+    late: bool
+    rows: int
+    errors: int
+    warnings: int
+    rule_counts: dict
+    original_name: str | None
+    archive_path: str
+    receipt_path: str
+    issues_path: str
+    lake_path: str | None
+
+
+class Ledger:
+    def __init__(self, path: Path):
+        self.path = path
+        initialise(path, _SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return connect(self.path)
+
+    @contextmanager
+    def decision(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction: nobody else decides between its reads and its insert."""
+        connection = self._connect()
+        try:
+            connection.execute("begin immediate")
+            yield connection
+            connection.execute("commit")
+        except BaseException:
+            connection.execute("rollback")
+            raise
+        finally:
+            connection.close()
+
+    @staticmethod
+    def insert(connection: sqlite3.Connection, row: LedgerRow) -> None:
+        values = dict(row.__dict__)
+        values["rule_counts"] = json.dumps(row.rule_counts, sort_keys=True)
+        values["late"] = int(row.late)
+        names = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        connection.execute(f"insert into submissions ({names}) values ({marks})", values)
+
+    @staticmethod
+    def accepted_with_hash(connection: sqlite3.Connection, institution: str, kind: str, period: str, sha256: str):
+        placeholders = ", ".join("?" for _ in ACCEPTED_STATUSES)
+        found = connection.execute(
+            f"""select * from submissions where institution = ? and kind = ? and period = ? and sha256 = ?
+                and status in ({placeholders}) order by version limit 1""",
+            (institution, kind, period, sha256, *ACCEPTED_STATUSES),
+        ).fetchone()
+        return _row(found) if found else None
+
+    @staticmethod
+    def current_in(connection: sqlite3.Connection, institution: str, kind: str, period: str) -> LedgerRow | None:
+        found = connection.execute(
+            """select * from submissions where institution = ? and kind = ? and period = ? and version is not null
+               order by version desc limit 1""",
+            (institution, kind, period),
+        ).fetchone()
+        return _row(found) if found else None
+
+    def current(self, institution: str, kind: str, period: str) -> LedgerRow | None:
+        with closing(self._connect()) as connection:
+            return self.current_in(connection, institution, kind, period)
+
+    def find_accepted_with_hash(self, institution: str, kind: str, period: str, sha256: str) -> LedgerRow | None:
+        with closing(self._connect()) as connection:
+            return self.accepted_with_hash(connection, institution, kind, period, sha256)
+
+    def get(self, submission_id: str) -> LedgerRow | None:
+        with closing(self._connect()) as connection:
+            found = connection.execute("select * from submissions where submission_id = ?", (submission_id,)).fetchone()
+        return _row(found) if found else None
+
+    def current_versions(self) -> list[LedgerRow]:
+        """The newest accepted version of every institution x kind x period."""
+        with closing(self._connect()) as connection:
+            rows = connection.execute(
+                """select s.* from submissions s
+                   join (select institution, kind, period, max(version) as version from submissions
+                         where version is not null group by institution, kind, period) c
+                     on s.institution = c.institution and s.kind = c.kind and s.period = c.period
+                    and s.version = c.version and s.status != 'DUPLICATE'
+                   order by s.period, s.institution, s.kind"""
+            ).fetchall()
+        return [_row(row) for row in rows]
+
+    def export_parquet(self, path: Path) -> int:
+        """Write the ledger (metadata only, no file paths) where dbt reads it; atomic replace."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        columns = ("submission_id", "institution", "kind", "period", "status", "received_at", "sha256",
+                   "version", "supersedes", "late", "rows", "errors", "warnings", "rule_counts")  # fmt: skip
+        rows = self.all()
+        values = {name: [getattr(row, name) for row in rows] for name in columns}
+        values["rule_counts"] = [json.dumps(row.rule_counts, sort_keys=True) for row in rows]
+        table = pa.table(
+            values,
+            schema=pa.schema([
+                ("submission_id", pa.string()), ("institution", pa.string()), ("kind", pa.string()),
+                ("period", pa.string()), ("status", pa.string()), ("received_at", pa.string()),
+                ("sha256", pa.string()), ("version", pa.int64()), ("supersedes", pa.string()),
+                ("late", pa.bool_()), ("rows", pa.int64()), ("errors", pa.int64()), ("warnings", pa.int64()),
+                ("rule_counts", pa.string()),
+            ]),
+        )  # fmt: skip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(".tmp")
+        pq.write_table(table, staging)
+        staging.replace(path)
+        return len(rows)
+
+    def all(self) -> list[LedgerRow]:
+        with closing(self._connect()) as connection:
+            rows = connection.execute("select * from submissions order by received_at, submission_id").fetchall()
+        return [_row(row) for row in rows]
+
+
+def _row(found: sqlite3.Row) -> LedgerRow:
+    values = dict(found)
+    values["rule_counts"] = json.loads(values["rule_counts"])
+    values["late"] = bool(values["late"])
+    return LedgerRow(**values)

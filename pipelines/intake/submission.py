@@ -1,0 +1,281 @@
+"""One submission, from the file received to its receipt: archive, contract, decision, lake.
+
+This is the only code path for a submission: `ciess submit`, the demo, the Dagster inbox sensor
+and the upload portal all call `submit`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from pipelines.common.periods import Period, PeriodError
+from pipelines.common.registry import institutions
+from pipelines.common.settings import Settings
+from pipelines.contract.issues import Issue, no_row_issues
+from pipelines.contract.model import KINDS, LANGUAGES, Contract, load_contract
+from pipelines.intake.background import OneBehind
+from pipelines.intake.checking.cross_checks import headcount_jump, staff_not_in_roster
+from pipelines.intake.checking.validation import validate_file
+from pipelines.intake.receipts import capped, issue_records, issues_csv, receipt_json, render_text, rule_counts
+from pipelines.intake.storing.archive import ArchivedFile, archive_file, write_once, write_once_with
+from pipelines.intake.storing.lake import StagedRows, lake_file, publish_staged
+from pipelines.intake.storing.ledger import Ledger, LedgerRow
+from pipelines.intake.storing.pseudonym import Pseudonymiser, load_or_create_key
+
+
+class UsageError(Exception):
+    """The request itself is wrong (unknown institution, bad period, missing file): exit 2."""
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    receipt: dict[str, Any]
+    receipt_path: Path
+    issues_path: Path
+    lang: str
+    contract: Contract
+    deadline: str
+
+    @property
+    def status(self) -> str:
+        return self.receipt["status"]
+
+    def text(self) -> str:
+        return render_text(
+            self.receipt, self.contract, self.lang, str(self.receipt_path), str(self.issues_path), self.deadline
+        )
+
+
+def check_request(path: Path, institution: str, kind: str, period: str, lang: str | None) -> tuple[Period, str]:
+    registry = institutions()
+    if institution not in registry:
+        close = difflib.get_close_matches(institution.upper(), list(registry), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else " `ciess institutions` lists the codes."
+        raise UsageError(f"unknown institution {institution!r}.{hint}")
+    if kind not in KINDS:
+        raise UsageError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+    try:
+        parsed = Period.parse(period)
+    except PeriodError as error:
+        raise UsageError(str(error)) from error
+    if lang is not None and lang not in LANGUAGES:
+        raise UsageError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    if not path.exists():
+        raise UsageError(f"file not found: {path}")
+    if not path.is_file():
+        raise UsageError(f"not a file: {path}")
+    return parsed, lang or registry[institution].language
+
+
+def submit(
+    path: Path,
+    institution: str,
+    kind: str,
+    period: str,
+    settings: Settings,
+    lang: str | None = None,
+    received_at: datetime | None = None,
+    original_name: str | None = None,
+) -> SubmissionResult:
+    path = Path(path)
+    parsed, lang = check_request(path, institution, kind, period, lang)
+    period = str(parsed)  # one spelling of the period everywhere (ledger, lake, receipt)
+    settings.ensure()
+    ledger = Ledger(settings.ledger_path)
+    received_at = (received_at or datetime.now(UTC)).astimezone(UTC)
+    submission_id = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
+    contract = load_contract(kind)
+    archived, checked = _archive_and_check(path, _Slot(contract, parsed, institution, settings, ledger, submission_id))
+    issues, row_issues, rows, staged = checked.issues, checked.row_issues, checked.rows, checked.staged
+
+    folder = archived.folder / submission_id
+    published: Path | None = None
+    try:
+        with ledger.decision() as connection:
+            duplicate_of = Ledger.accepted_with_hash(connection, institution, kind, period, archived.sha256)
+            records = issue_records(issues, row_issues, contract, parsed, lang)
+            errors = records.filter(pl.col("severity") == "error").height
+            warnings = records.height - errors
+            version = supersedes = None
+            if duplicate_of is not None:
+                status, version, rows, errors, warnings = "DUPLICATE", duplicate_of.version, duplicate_of.rows, 0, 0
+                records = records.clear()
+            elif errors:
+                status = "REJECTED"
+            else:
+                current = Ledger.current_in(connection, institution, kind, period)
+                version = current.version + 1 if current else 1
+                supersedes = current.submission_id if current else None
+                status = "ACCEPTED_WITH_WARNINGS" if warnings else "ACCEPTED"
+            receipt = {
+                "submission_id": submission_id,
+                "institution": institution,
+                "kind": kind,
+                "period": period,
+                "status": status,
+                "received_at": received_at.isoformat().replace("+00:00", "Z"),
+                "sha256": archived.sha256,
+                "version": version,
+                "supersedes": supersedes,
+                "late": received_at.date() > parsed.deadline(settings.deadline_days),
+                "rows": rows,
+                "errors": errors,
+                "warnings": warnings,
+                "rule_counts": rule_counts(records),
+                "issues": capped(records),
+            }
+            receipt_path, issues_path = folder / "receipt.json", folder / "issues.csv"
+            write_once_with(issues_path, partial(issues_csv, records))
+            write_once(receipt_path, receipt_json(receipt))
+            lake_path = None
+            if status.startswith("ACCEPTED") and staged is not None:
+                published = lake_file(settings.lake_dir, kind, period, institution, version)
+                lake_path = str(published.relative_to(settings.home))
+            Ledger.insert(
+                connection,
+                LedgerRow(
+                    submission_id=submission_id,
+                    institution=institution,
+                    kind=kind,
+                    period=period,
+                    status=status,
+                    received_at=receipt["received_at"],
+                    sha256=archived.sha256,
+                    size_bytes=archived.size,
+                    version=version,
+                    supersedes=supersedes,
+                    late=receipt["late"],
+                    rows=rows,
+                    errors=errors,
+                    warnings=warnings,
+                    rule_counts=receipt["rule_counts"],
+                    original_name=original_name or path.name,
+                    archive_path=str(archived.path.relative_to(settings.home)),
+                    receipt_path=str(receipt_path.relative_to(settings.home)),
+                    issues_path=str(issues_path.relative_to(settings.home)),
+                    lake_path=lake_path,
+                ),
+            )
+            if published is not None:
+                publish_staged(staged, published)  # last step before commit: the ledger row names it
+    except BaseException:
+        if published is not None and published.exists():
+            published.unlink()
+        raise
+    finally:
+        if staged is not None and staged.exists():
+            staged.unlink()
+    return SubmissionResult(
+        receipt=receipt,
+        receipt_path=receipt_path,
+        issues_path=issues_path,
+        lang=lang,
+        contract=contract,
+        deadline=parsed.deadline(settings.deadline_days).isoformat(),
+    )
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """What checking one submission needs to know besides the file."""
+
+    contract: Contract
+    period: Period
+    institution: str
+    settings: Settings
+    ledger: Ledger
+    submission_id: str
+
+
+@dataclass
+class _Checked:
+    issues: list[Issue]
+    row_issues: pl.DataFrame
+    rows: int
+    staged: Path | None  # the accepted rows, staged for the lake
+
+    def discard(self) -> None:
+        if self.staged is not None:
+            self.staged.unlink(missing_ok=True)
+
+
+def _archive_and_check(path: Path, slot: _Slot) -> tuple[ArchivedFile, _Checked]:
+    """Archive the file and check it at the same time (the copy and its hash run in a thread
+    while the rules run on the file as sent). Should the file change while being read, it is
+    checked again from the archived copy, so the verdict is always about the bytes archived.
+    A file already accepted with the same content is a DUPLICATE: its findings are dropped."""
+    before = path.stat()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
+        archiving = pool.submit(archive_file, path, slot.settings.archive_dir)
+        checked = _check_and_stage(path, before.st_size, slot)
+        archived = archiving.result()
+    after = path.stat()
+    if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or after.st_size != archived.size:
+        checked.discard()
+        checked = _check_and_stage(archived.path, archived.size, slot)
+    already = slot.ledger.find_accepted_with_hash(
+        slot.institution, slot.contract.kind, str(slot.period), archived.sha256
+    )
+    if already is not None:
+        checked.discard()
+        return archived, _Checked([], no_row_issues(), 0, None)
+    return archived, checked
+
+
+def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
+    """Every rule, batch by batch; the rows are staged for the lake as they are checked, and the
+    staged file is kept only when no error was found."""
+    contract, period, settings, ledger = slot.contract, slot.period, slot.settings, slot.ledger
+    if size > settings.max_upload_bytes:
+        size_mb = f"{size / 1024 / 1024:.1f}"
+        issue = Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})
+        return _Checked([issue], no_row_issues(), 0, None)
+    roster = ledger.current(slot.institution, "staffing", str(period)) if contract.kind == "training" else None
+    roster_path = settings.home / roster.lake_path if roster is not None and roster.lake_path else None
+    pseudonymiser = Pseudonymiser(load_or_create_key(settings.secrets_dir), roster=roster_path)
+    staged = StagedRows(settings.lake_dir, contract, slot.submission_id)
+    hidden = [column.name for column in contract.columns if column.pseudonymise]
+
+    def stage_now(typed: pl.DataFrame) -> pl.DataFrame | None:
+        looked_up = {name: pseudonymiser.lookup(typed.get_column(name)) for name in hidden}
+        staged.write(typed, {name: found.get_column("hashed") for name, found in looked_up.items()})
+        if roster_path is not None:
+            return staff_not_in_roster(typed, looked_up["staff_id"].get_column("rostered"))
+        return None
+
+    background = OneBehind("stage")  # pseudonyms and roster comparison, beside the checks
+
+    def stage(typed: pl.DataFrame) -> None:  # called only while the file may be accepted
+        background.submit(stage_now, typed)
+
+    try:
+        checked = validate_file(path, contract, period, on_batch=stage)
+        compared = [found for found in background.finish() if found is not None]
+    except BaseException:
+        background.abandon()
+        staged.discard()
+        raise
+    finally:
+        pseudonymiser.close()
+    if compared:
+        checked.row_issues = pl.concat([checked.row_issues, *compared]).sort("row", "column", "rule")
+    if checked.has_errors:
+        staged.discard()
+        # warnings that compare with other submissions are only given for files that are accepted
+        row_issues = checked.row_issues.filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
+        return _Checked(checked.issues, row_issues, checked.rows, None)
+    issues = list(checked.issues)
+    if contract.kind == "training" and roster_path is None:
+        issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
+    elif contract.kind == "staffing":
+        issues.extend(headcount_jump(checked.rows, ledger, slot.institution, period))
+    return _Checked(issues, checked.row_issues, checked.rows, staged.close())

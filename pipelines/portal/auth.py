@@ -1,0 +1,100 @@
+"""Access tokens of the upload portal: one secret per institution (or an operator's), stored
+only as a SHA-256 hash in $CIESS_HOME/access.sqlite. `ciess tokens ...` manages them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.common.sqlite import connect, initialise
+
+TOKEN_PREFIX = "ciess_"
+
+_SCHEMA = """
+create table if not exists tokens (
+    token_id text primary key,
+    token_hash text not null unique,
+    institution text,           -- null for an operator token, which sees every institution
+    label text not null,
+    created_at text not null,
+    revoked_at text
+);
+"""
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: str
+    institution: str | None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.institution is None
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    token_id: str
+    institution: str | None
+    label: str
+    created_at: str
+    revoked_at: str | None
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class TokenStore:
+    def __init__(self, path: Path):
+        self.path = path
+        initialise(path, _SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return connect(self.path)
+
+    def create(self, institution: str | None, label: str = "") -> tuple[str, TokenRecord]:
+        """A new token; its clear value is returned once and never stored."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        record = TokenRecord(
+            token_id=secrets.token_hex(6),
+            institution=institution,
+            label=label or (institution or "operator"),
+            created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            revoked_at=None,
+        )
+        with closing(self._connect()) as connection:
+            connection.execute(
+                "insert into tokens values (?, ?, ?, ?, ?, null)",
+                (record.token_id, _hash(token), institution, record.label, record.created_at),
+            )
+        return token, record
+
+    def authenticate(self, token: str | None) -> Principal | None:
+        if not token:
+            return None
+        with closing(self._connect()) as connection:
+            found = connection.execute(
+                "select token_id, institution from tokens where token_hash = ? and revoked_at is null", (_hash(token),)
+            ).fetchone()
+        return Principal(found["token_id"], found["institution"]) if found else None
+
+    def revoke(self, token_id: str) -> bool:
+        with closing(self._connect()) as connection:
+            changed = connection.execute(
+                "update tokens set revoked_at = ? where token_id = ? and revoked_at is null",
+                (datetime.now(UTC).isoformat(timespec="seconds"), token_id),
+            ).rowcount
+        return changed == 1
+
+    def all(self) -> list[TokenRecord]:
+        with closing(self._connect()) as connection:
+            rows = connection.execute("select * from tokens order by created_at, token_id").fetchall()
+        return [
+            TokenRecord(r["token_id"], r["institution"], r["label"], r["created_at"], r["revoked_at"]) for r in rows
+        ]

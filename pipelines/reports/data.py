@@ -1,0 +1,130 @@
+"""What one regional summary shows, read from the published marts only (never the lake)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from pipelines.common.periods import Period
+
+AMERICAS = "AMERICAS"  # the all-Americas report, beside the subregions
+HEADLINE_MEASURES = (
+    "headcount",
+    "staff_trained",
+    "training_coverage",
+    "hours_per_employee",
+    "completion_rate",
+    "certification_rate",
+    "mean_score_gain",
+    "gender_parity_index",
+    "ciess_hours_share",
+)
+TREND_QUARTERS = 6
+
+
+@dataclass
+class ReportData:
+    geo: str  # a subregion code or AMERICAS
+    period: Period
+    names: dict[str, str]  # the geo's name per language
+    headline: dict[str, dict[str, Any]]  # "current" / "previous" / "year_before" -> measures
+    institutions: list[dict[str, Any]] = field(default_factory=list)
+    trend: list[dict[str, Any]] = field(default_factory=list)
+    hours_by_theme: list[dict[str, Any]] = field(default_factory=list)
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    late: list[dict[str, Any]] = field(default_factory=list)
+    quality: list[dict[str, Any]] = field(default_factory=list)  # rule, status, submissions, issues
+
+
+def _records(connection: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
+    cursor = connection.execute(sql, params or [])
+    columns = [item[0] for item in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def geos(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [AMERICAS] + [
+        row["subregion_code"]
+        for row in _records(connection, "select subregion_code from marts.registry_subregions order by 1")
+    ]
+
+
+def periods(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    return [row["period"] for row in _records(connection, "select period from marts.capacity_americas order by 1")]
+
+
+def _scope(geo: str) -> tuple[str, list]:
+    """SQL filter on marts.registry_institutions (alias i) for the geo."""
+    return ("true", []) if geo == AMERICAS else ("i.subregion_code = ?", [geo])
+
+
+def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Period) -> ReportData:
+    where, params = _scope(geo)
+    if geo == AMERICAS:
+        names = {"en": "The Americas", "es": "Las Américas", "pt": "As Américas", "fr": "Les Amériques"}
+        rollup = "select * from marts.capacity_americas where period = ?"
+        rollup_params: list = []
+    else:
+        (row,) = _records(connection, "select * from marts.registry_subregions where subregion_code = ?", [geo])
+        names = {lang: row[f"name_{lang}"] for lang in ("en", "es", "pt", "fr")}
+        rollup = "select * from marts.capacity_by_subregion where subregion_code = ? and period = ?"
+        rollup_params = [geo]
+    headline = {}
+    for label, when in (
+        ("current", period),
+        ("previous", period.previous()),
+        ("year_before", Period(period.year - 1, period.quarter)),
+    ):
+        found = _records(connection, rollup, [*rollup_params, str(when)])
+        headline[label] = found[0] if found else {}
+    data = ReportData(geo=geo, period=period, names=names, headline=headline)
+    data.institutions = _records(
+        connection,
+        f"""select i.institution_code, i.institution_name, i.country_iso2, c.*,
+                   s.current_status as staffing_status, t.current_status as training_status,
+                   s.on_time as staffing_on_time, t.on_time as training_on_time
+            from marts.registry_institutions i
+            join marts.capacity_by_institution c on c.institution_code = i.institution_code and c.period = ?
+            join marts.submission_compliance s
+              on s.institution_code = i.institution_code and s.period = c.period and s.kind = 'staffing'
+            join marts.submission_compliance t
+              on t.institution_code = i.institution_code and t.period = c.period and t.kind = 'training'
+            where {where}
+            order by i.country_iso2, i.institution_code""",
+        [str(period), *params],
+    )
+    data.missing = [row for row in data.institutions if not row["has_roster"] or not row["has_training"]]
+    data.late = _records(
+        connection,
+        f"""select i.institution_code, i.institution_name, i.country_iso2, s.kind, s.first_received_at, s.current_status
+            from marts.submission_compliance s
+            join marts.registry_institutions i on i.institution_code = s.institution_code
+            where s.period = ? and s.submitted and not s.on_time and {where}
+            order by i.institution_code, s.kind""",
+        [str(period), *params],
+    )
+    recent = [str(p) for p in _last_quarters(period, TREND_QUARTERS)]
+    trend_sql = rollup.replace("period = ?", f"period in ({', '.join('?' for _ in recent)})") + " order by period"
+    data.trend = _records(connection, trend_sql, [*rollup_params, *recent])
+    data.hours_by_theme = _records(
+        connection,
+        """select thematic_area, completed_hours, completions from marts.regional_training_by_theme
+           where region_code = ? and period = ? order by completed_hours desc""",
+        [geo, str(period)],
+    )
+    data.quality = _records(
+        connection,
+        """select rule, status, submissions, issues from marts.regional_quality_by_rule
+           where region_code = ? and period = ? order by status desc, issues desc, rule""",
+        [geo, str(period)],
+    )
+    return data
+
+
+def _last_quarters(period: Period, count: int) -> list[Period]:
+    quarters = [period]
+    while len(quarters) < count:
+        quarters.append(quarters[-1].previous())
+    return list(reversed(quarters))

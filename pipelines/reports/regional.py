@@ -1,0 +1,160 @@
+"""Regional summaries: one self-contained HTML file and its PDF per geo x period x language,
+plus an index page. Read from the published marts only. `ciess report` and the Dagster report
+assets both call `produce`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import jinja2
+
+from pipelines.common.periods import Period
+from pipelines.common.settings import Settings
+from pipelines.contract.model import LANGUAGES
+from pipelines.reports import charts
+from pipelines.reports.data import AMERICAS, HEADLINE_MEASURES, ReportData, geos, load_report_data
+from pipelines.reports.wording import Words
+from pipelines.warehouse.store import NothingPublished, published_database
+
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+class UnknownReport(ValueError):
+    """A period or subregion the published marts do not hold."""
+
+
+# Compliance of each file in the institutions table (the spec's statuses; a legend explains them).
+STATUS_MARKS = {"ACCEPTED": "✓", "ACCEPTED_WITH_WARNINGS": "✓!", "REJECTED": "✗", "NOT_SUBMITTED": "—"}
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    geo: str
+    lang: str
+    html: Path
+    pdf: Path
+
+
+def reports_dir(settings: Settings) -> Path:
+    return settings.home / "reports"
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_html(data: ReportData, lang: str, today: date) -> str:
+    words = Words(lang)
+    figures = {
+        "trend": charts.trend(data.trend, words),
+        "coverage": charts.coverage_by_institution(data.institutions, words),
+        "themes": charts.hours_by_theme(data.hours_by_theme, words),
+    }
+    period = data.period
+    return (
+        _templates()
+        .get_template("report.html.j2")
+        .render(
+            w=words,
+            data=data,
+            name=data.names[lang],
+            period=str(period),
+            previous_period=str(period.previous()),
+            year_before_period=str(Period(period.year - 1, period.quarter)),
+            current=data.headline["current"],
+            measures=HEADLINE_MEASURES,
+            charts=figures,
+            today=today,
+            marks=STATUS_MARKS,
+        )
+    )
+
+
+def write_pdf(html: str, target: Path) -> None:
+    from weasyprint import HTML  # imported here: it is slow to import and only reports need it
+
+    HTML(string=html, base_url=str(target.parent)).write_pdf(target)
+
+
+def _write_text(path: Path, text: str) -> None:
+    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    staging.write_text(text, encoding="utf-8")
+    staging.replace(path)
+
+
+def produce(
+    settings: Settings,
+    period: Period,
+    only_geos: list[str] | None = None,
+    languages: tuple[str, ...] = LANGUAGES,
+    progress: Callable[[str], None] = lambda _line: None,
+    today: date | None = None,
+) -> list[ReportFile]:
+    """Write the reports of `period` for the geos asked (default: every subregion and the Americas)."""
+    database = published_database(settings)
+    if not database.exists():
+        raise NothingPublished(f"no published warehouse in {database.parent}; run `ciess build` first")
+    today = today or date.today()
+    produced = []
+    with duckdb.connect(str(database), read_only=True) as connection:
+        known_geos = geos(connection)
+        held = {row[0] for row in connection.execute("select period from marts.capacity_americas").fetchall()}
+        if str(period) not in held:
+            raise UnknownReport(
+                f"the published marts hold no data for {period}; periods held: {', '.join(sorted(held)) or 'none'}"
+            )
+        for geo in only_geos or known_geos:
+            if geo not in known_geos:
+                raise UnknownReport(f"unknown subregion {geo!r}; use one of {', '.join(known_geos)}")
+            data = load_report_data(connection, geo, period)
+            folder = reports_dir(settings) / str(period)
+            folder.mkdir(parents=True, exist_ok=True)
+            for lang in languages:
+                progress(f"{period} {geo} {lang}")
+                html = render_html(data, lang, today)
+                target = ReportFile(geo, lang, folder / f"{geo}.{lang}.html", folder / f"{geo}.{lang}.pdf")
+                _write_text(target.html, html)
+                write_pdf(html, target.pdf)
+                produced.append(target)
+    write_index(settings)
+    return produced
+
+
+def write_index(settings: Settings) -> Path:
+    """The index page: every report produced, per period (newest first)."""
+    root = reports_dir(settings)
+    root.mkdir(parents=True, exist_ok=True)
+    names = _geo_names(settings)
+    periods = []
+    for folder in sorted((p for p in root.iterdir() if p.is_dir()), reverse=True):
+        found: dict[str, list[str]] = {}
+        for html in sorted(folder.glob("*.html")):
+            geo, lang = html.stem.rsplit(".", 1)
+            found.setdefault(geo, []).append(lang)
+        ordered = sorted(found, key=lambda geo: (geo != AMERICAS, geo))
+        periods.append((folder.name, [(geo, names.get(geo, geo), found[geo]) for geo in ordered]))
+    index = root / "index.html"
+    _write_text(index, _templates().get_template("index.html.j2").render(title="Regional summaries", periods=periods))
+    return index
+
+
+def _geo_names(settings: Settings) -> dict[str, str]:
+    names = {AMERICAS: "The Americas"}
+    database = published_database(settings)
+    if database.exists():
+        with duckdb.connect(str(database), read_only=True) as connection:
+            names |= dict(
+                connection.execute("select subregion_code, name_en from marts.registry_subregions").fetchall()
+            )
+    return names

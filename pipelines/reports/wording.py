@@ -1,0 +1,66 @@
+"""Numbers, dates, names and words of a report in its language (Babel + report_text.yaml)."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_decimal, format_percent
+
+from pipelines.common.periods import Period
+
+TEXT_FILE = Path(__file__).with_name("templates") / "report_text.yaml"
+PERCENT_MEASURES = ("training_coverage", "completion_rate", "certification_rate", "ciess_hours_share",
+                    "female_coverage", "male_coverage")  # fmt: skip
+COUNT_MEASURES = ("headcount", "staff_trained", "participants", "completions", "closed_enrolments",
+                  "certifications")  # fmt: skip
+
+
+@cache
+def _text() -> dict:
+    with open(TEXT_FILE, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+class Words:
+    """Everything a template needs to say things in one language."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+        self.locale = Locale.parse(lang)
+
+    def __call__(self, key: str, **values: Any) -> str:
+        texts = _text()[key]
+        return (texts.get(self.lang) or texts["en"]).format(**values)
+
+    def measure(self, name: str) -> str:
+        texts = _text()["measures"][name]
+        return texts.get(self.lang) or texts["en"]
+
+    def value(self, name: str, value: Any) -> str:
+        """A measure as a reader expects it: percentages, counts, or two decimals."""
+        if value is None:
+            return self("not_available")
+        if name in PERCENT_MEASURES:
+            return format_percent(value, format="#,##0.0%", locale=self.locale)
+        if name in COUNT_MEASURES:
+            return format_decimal(value, format="#,##0", locale=self.locale)
+        return format_decimal(value, format="#,##0.00", locale=self.locale)
+
+    def number(self, value: Any, digits: int = 0) -> str:
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value or 0, format=pattern, locale=self.locale)
+
+    def date(self, value: date | None) -> str:
+        return format_date(value, format="long", locale=self.locale) if value else self("not_available")
+
+    def quarter(self, period: Period) -> str:
+        return self("quarter", start=self.date(period.start), end=self.date(period.end))
+
+    def country(self, iso2: str) -> str:
+        return self.locale.territories.get(iso2, iso2)

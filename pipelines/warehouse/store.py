@@ -1,0 +1,121 @@
+"""The warehouse files and the publish step (write, audit, publish).
+
+dbt builds into the build database, which only the pipeline opens. When every dbt test and every
+Great Expectations check has passed, the build's marts are copied beside the published database
+and switched in with one rename, so analysts (read-only) never see a half-built or failed build and
+never block the pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from pipelines.common.settings import Settings
+
+MART_NAMES = (
+    "capacity_by_institution",
+    "capacity_by_country",
+    "capacity_by_subregion",
+    "capacity_americas",
+    "submission_compliance",
+    "training_activity_mix",
+    "submission_rule_counts",
+    "registry_institutions",
+    "registry_subregions",
+    "regional_training_by_theme",
+    "regional_quality_by_rule",
+)
+
+
+class NothingPublished(Exception):
+    """No build has been published yet: there is nothing to query."""
+
+
+def warehouse_dir(settings: Settings) -> Path:
+    return settings.home / "warehouse"
+
+
+def build_database(settings: Settings) -> Path:
+    return warehouse_dir(settings) / "build.duckdb"
+
+
+def published_database(settings: Settings) -> Path:
+    return warehouse_dir(settings) / "published.duckdb"
+
+
+def ledger_export(settings: Settings) -> Path:
+    return settings.lake_dir / "_ledger" / "submissions.parquet"
+
+
+def dbt_environment(settings: Settings) -> dict[str, str]:
+    """What dbt needs to find the home folder (profiles.yml and the sources read it)."""
+    warehouse_dir(settings).mkdir(parents=True, exist_ok=True)
+    return {
+        "CIESS_HOME": str(settings.home),
+        "CIESS_DEADLINE_DAYS": str(settings.deadline_days),
+        "DO_NOT_TRACK": "1",
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+
+
+def mart_counts(database: Path) -> dict[str, int]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return {name: connection.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in MART_NAMES}
+
+
+def publish(settings: Settings) -> Path:
+    """Copy the checked marts and switch them in atomically; the previous copy stays intact until then.
+
+    Only the `marts` schema is published: the build database also holds the current rows of every
+    submission (the incremental models), which analysts do not query and a copy would have to move
+    at every build."""
+    source = build_database(settings)
+    target = published_database(settings)
+    staging = target.with_name(f".{target.name}.{os.getpid()}.incoming")
+    staging.unlink(missing_ok=True)
+    with duckdb.connect(str(staging)) as connection:
+        quoted = str(source).replace("'", "''")
+        connection.execute(f"attach '{quoted}' as build (read_only)")
+        marts = [
+            row[0]
+            for row in connection.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'build' and table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
+            ).fetchall()
+        ]
+        connection.execute("create schema marts")
+        for name in marts:
+            connection.execute(f'create table marts."{name}" as select * from build.marts."{name}"')
+        connection.execute("detach build")
+        connection.execute("checkpoint")
+    with duckdb.connect(str(staging), read_only=True) as connection:  # the copy opens and holds the marts
+        connection.execute("select count(*) from marts.capacity_americas").fetchall()
+    os.replace(staging, target)
+    (warehouse_dir(settings) / "published.json").write_text(
+        json.dumps({"published": str(target), "marts": mart_counts(target)}, indent=2) + "\n"
+    )
+    return target
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple]
+
+
+def query(settings: Settings, sql: str) -> QueryResult:
+    """Run SQL read-only against the published marts (never the build database)."""
+    database = published_database(settings)
+    if not database.exists():
+        raise NothingPublished(f"no published warehouse in {warehouse_dir(settings)}; run `ciess build` first")
+    config = {"enable_external_access": False}  # analysts read the marts, not the file system
+    with duckdb.connect(str(database), read_only=True, config=config) as connection:
+        connection.execute("use marts")
+        cursor = connection.execute(sql)
+        columns = [item[0] for item in cursor.description] if cursor.description else []
+        return QueryResult(columns=columns, rows=cursor.fetchall() if columns else [])

@@ -1,0 +1,76 @@
+"""Every example file of every contract, through `ciess submit`: status, rule_counts, exit code."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import EXAMPLES
+
+# How many times each example shows its rule (the files are small enough to count by eye).
+EXPECTED_COUNTS = {
+    ("staffing", "invalid-CODE_UNKNOWN.csv"): 2,
+    ("staffing", "invalid-VALUE_RANGE.csv"): 2,
+    ("staffing", "invalid-VALUE_TYPE.csv"): 2,
+    ("training", "invalid-VALUE_RANGE.csv"): 2,
+}
+
+
+def _examples(prefix: str):
+    return [
+        pytest.param(kind, path, id=f"{kind}/{path.name}")
+        for kind, folder in EXAMPLES.items()
+        for path in sorted(folder.iterdir())
+        if path.name.startswith(prefix)
+    ]
+
+
+@pytest.mark.parametrize(("kind", "path"), _examples("invalid-"))
+def test_invalid_example_is_rejected_with_its_rule(roster_accepted, kind, path):
+    rule = path.stem.removeprefix("invalid-")
+    result = roster_accepted.submit(path, kind=kind)
+    assert result.exit_code == 1
+    assert result.receipt["status"] == "REJECTED"
+    assert result.receipt["rule_counts"] == {rule: EXPECTED_COUNTS.get((kind, path.name), 1)}
+    assert result.receipt["version"] is None
+
+
+@pytest.mark.parametrize(("kind", "path"), _examples("warning-"))
+def test_warning_example_is_accepted_with_its_warning(roster_accepted, kind, path):
+    rule = path.stem.removeprefix("warning-")
+    result = roster_accepted.submit(path, kind=kind)
+    assert result.exit_code == 0
+    assert result.receipt["status"] == "ACCEPTED_WITH_WARNINGS"
+    assert result.receipt["rule_counts"] == {rule: 1}
+    assert result.receipt["errors"] == 0 and result.receipt["warnings"] == 1
+
+
+@pytest.mark.parametrize("kind", ["staffing", "training"])
+def test_valid_example_is_accepted(roster_accepted, kind):
+    result = roster_accepted.submit(EXAMPLES[kind] / "valid.csv", kind=kind)
+    assert result.exit_code == 0
+    expected = "DUPLICATE" if kind == "staffing" else "ACCEPTED"  # the fixture already sent the roster
+    assert result.receipt["status"] == expected
+    assert result.receipt["rule_counts"] == {}
+    assert result.receipt["rows"] == 6
+
+
+def test_issue_names_row_column_value_and_message_in_the_institution_language(roster_accepted):
+    result = roster_accepted.submit(EXAMPLES["training"] / "invalid-CODE_UNKNOWN.csv", institution="AR-ANSES")
+    (issue,) = result.receipt["issues"]
+    assert (issue["row"], issue["column"], issue["value"], issue["severity"]) == (2, "modality", "ONLINE", "error")
+    assert "Modalidad" in issue["message"] and "IN_PERSON, VIRTUAL, BLENDED" in issue["message"]
+
+
+def test_every_rule_code_of_the_spec_has_a_message_in_four_languages():
+    from pipelines.contract.model import LANGUAGES, rule_catalog
+
+    spec_codes = {
+        "FILE_EMPTY", "FILE_FORMAT", "FILE_ENCODING", "FILE_TOO_LARGE", "COLUMN_MISSING", "COLUMN_DUPLICATE",
+        "PII_COLUMN", "COLUMN_UNKNOWN", "VALUE_REQUIRED", "VALUE_TYPE", "CODE_UNKNOWN", "VALUE_RANGE",
+        "DATE_ORDER", "DATE_OUT_OF_PERIOD", "KEY_DUPLICATE", "STATUS_CONFLICT", "HOURS_UNUSUAL", "AGE_UNUSUAL",
+        "STAFF_NOT_IN_ROSTER", "HEADCOUNT_JUMP",
+    }  # fmt: skip
+    catalog = rule_catalog()
+    assert set(catalog.rules) == spec_codes
+    for code in spec_codes:
+        assert set(catalog.rules[code]["message"]) == set(LANGUAGES), code

@@ -1,0 +1,257 @@
+"""The upload portal's HTTP API: every endpoint, every refusal, through real HTTP requests."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from datetime import datetime
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+
+from pipelines.common.paths import PROJECT_ROOT
+from pipelines.common.settings import Settings
+from pipelines.contract.model import load_contract
+from pipelines.intake.storing.ledger import Ledger
+from pipelines.portal.app import create_app
+from pipelines.portal.auth import TokenStore
+from tests.conftest import EXAMPLES, PERIOD
+
+
+class Portal:
+    def __init__(self, home, rate_limit=1000, max_upload_mb=200):
+        self.settings = Settings(home=home, max_upload_mb=max_upload_mb)
+        self.app = create_app(self.settings, rate_limit=rate_limit)
+        store = TokenStore(home / "access.sqlite")
+        self.tokens = {code: store.create(code)[0] for code in ("AR-ANSES", "BR-INSS")}
+        self.tokens["operator"] = store.create(None)[0]
+        self.store = store
+        self.client = TestClient(self.app)
+
+    def auth(self, who: str) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[who]}"}
+
+    def upload(self, who, path, kind="training", period=PERIOD, name=None, content_type="text/csv", **form):
+        files = {"file": (name or path.name, path.read_bytes(), content_type)}
+        return self.client.post("/api/submissions", headers=self.auth(who), files=files,
+                                data={"kind": kind, "period": period, **form})  # fmt: skip
+
+
+@pytest.fixture
+def portal(tmp_path) -> Portal:
+    return Portal(tmp_path / "home")
+
+
+def test_upload_returns_the_receipt_and_lists_it(portal):
+    response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing")
+    assert response.status_code == 201
+    receipt = response.json()
+    assert (receipt["institution"], receipt["status"], receipt["version"]) == ("AR-ANSES", "ACCEPTED", 1)
+    listed = portal.client.get("/api/submissions", headers=portal.auth("AR-ANSES")).json()
+    assert [(row["submission_id"], row["status"], row["version"]) for row in listed] == [
+        (receipt["submission_id"], "ACCEPTED", 1)
+    ]
+    again = portal.client.get(f"/api/submissions/{receipt['submission_id']}", headers=portal.auth("AR-ANSES"))
+    assert again.json() == receipt
+    # the warehouse, the sensor and the reports read the same ledger and lake as for `ciess submit`
+    (current,) = Ledger(portal.settings.ledger_path).current_versions()
+    assert current.submission_id == receipt["submission_id"] and (portal.settings.home / current.lake_path).exists()
+
+
+def test_rejected_upload_has_its_issues_csv(portal):
+    receipt = portal.upload("AR-ANSES", EXAMPLES["training"] / "invalid-DATE_ORDER.csv").json()
+    assert receipt["status"] == "REJECTED" and receipt["rule_counts"]["DATE_ORDER"] == 1
+    issues = portal.client.get(
+        f"/api/submissions/{receipt['submission_id']}/issues.csv", headers=portal.auth("AR-ANSES")
+    )
+    assert issues.status_code == 200 and issues.headers["content-type"].startswith("text/csv")
+    assert "DATE_ORDER" in issues.content.decode("utf-8-sig")
+
+
+def test_receipt_language_defaults_to_the_institution_and_can_be_asked(portal):
+    spanish = portal.upload("AR-ANSES", EXAMPLES["training"] / "invalid-CODE_UNKNOWN.csv").json()
+    assert "Modalidad" in spanish["issues"][0]["message"]
+    french = portal.upload("AR-ANSES", EXAMPLES["training"] / "invalid-CODE_UNKNOWN.csv", lang="fr").json()
+    assert "Modalité" in french["issues"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({}, "no token"),
+        ({"Authorization": "Bearer ciess_not-a-token"}, "not valid"),
+        ({"Authorization": "Basic x"}, "no token"),
+    ],
+)
+def test_missing_or_wrong_token_is_401(portal, headers, message):
+    for method, url in (("get", "/api/submissions"), ("get", "/api/me"), ("post", "/api/submissions")):
+        response = getattr(portal.client, method)(url, headers=headers)
+        assert response.status_code == 401
+        assert message in response.json()["detail"]
+
+
+def test_revoked_token_is_401(portal):
+    (record,) = [r for r in portal.store.all() if r.institution == "BR-INSS"]
+    assert portal.client.get("/api/me", headers=portal.auth("BR-INSS")).status_code == 200
+    portal.store.revoke(record.token_id)
+    response = portal.client.get("/api/me", headers=portal.auth("BR-INSS"))
+    assert response.status_code == 401 and "revoked" in response.json()["detail"]
+
+
+def test_another_institutions_receipt_is_404_and_the_operator_sees_all(portal):
+    receipt = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing").json()
+    url = f"/api/submissions/{receipt['submission_id']}"
+    assert portal.client.get(url, headers=portal.auth("BR-INSS")).status_code == 404
+    assert portal.client.get(url + "/issues.csv", headers=portal.auth("BR-INSS")).status_code == 404
+    unknown = portal.client.get("/api/submissions/20260101T000000-nothing", headers=portal.auth("BR-INSS"))
+    assert unknown.status_code == 404  # the same answer whether the submission exists or not
+    assert portal.client.get("/api/submissions", headers=portal.auth("BR-INSS")).json() == []
+    assert portal.client.get(url, headers=portal.auth("operator")).status_code == 200
+    assert len(portal.client.get("/api/submissions", headers=portal.auth("operator")).json()) == 1
+
+
+def test_operator_uploads_for_a_named_institution(portal):
+    response = portal.upload("operator", EXAMPLES["staffing"] / "valid.csv", kind="staffing", institution="CL-IPS")
+    assert response.status_code == 201 and response.json()["institution"] == "CL-IPS"
+    assert portal.upload("operator", EXAMPLES["staffing"] / "valid.csv", kind="staffing").status_code == 422
+
+
+def test_oversize_upload_is_413_and_nothing_is_recorded(tmp_path):
+    portal = Portal(tmp_path / "home", max_upload_mb=1)
+    big = tmp_path / "big.csv"
+    big.write_bytes((EXAMPLES["staffing"] / "valid.csv").read_bytes() * 6000)  # about 1.7 MB
+    response = portal.upload("AR-ANSES", big, kind="staffing")
+    assert response.status_code == 413 and "limit of 1 MB" in response.json()["detail"]
+
+    def chunks():  # no Content-Length: the limit holds while the body streams in
+        boundary = b"--xyz\r\n"
+        yield boundary + b'Content-Disposition: form-data; name="kind"\r\n\r\nstaffing\r\n'
+        yield boundary + b'Content-Disposition: form-data; name="period"\r\n\r\n2026-Q2\r\n'
+        yield (
+            boundary
+            + b'Content-Disposition: form-data; name="file"; filename="big.csv"\r\nContent-Type: text/csv\r\n\r\n'
+        )
+        for _ in range(40):
+            yield b"x" * 65536
+        yield b"\r\n--xyz--\r\n"
+
+    headers = {**portal.auth("AR-ANSES"), "Content-Type": "multipart/form-data; boundary=xyz"}
+    streamed = portal.client.post("/api/submissions", headers=headers, content=chunks())
+    assert streamed.status_code == 413
+    assert Ledger(portal.settings.ledger_path).all() == []
+
+
+@pytest.mark.parametrize("content_type", ["image/png", "application/pdf", "text/html"])
+def test_wrong_content_type_is_415(portal, content_type):
+    response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", content_type=content_type)
+    assert response.status_code == 415 and content_type in response.json()["detail"]
+    assert Ledger(portal.settings.ledger_path).all() == []
+
+
+def test_client_file_name_is_never_a_path(portal, tmp_path):
+    response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing",
+                             name="../../../../tmp/..\\etc\\evil.csv")  # fmt: skip
+    assert response.status_code == 201
+    (row,) = Ledger(portal.settings.ledger_path).all()
+    assert row.original_name == "evil.csv"
+    assert (portal.settings.home / row.archive_path).resolve().is_relative_to(portal.settings.home.resolve())
+    assert not list(tmp_path.parent.glob("**/evil*.csv"))
+
+
+def test_bad_period_or_kind_is_422_with_a_message(portal):
+    response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", period="2026-5")
+    assert response.status_code == 422 and "YYYY-Qn" in response.json()["detail"]
+    assert portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="payroll").status_code == 422
+
+
+def test_two_institutions_uploading_at_once_are_both_recorded(portal):
+    results = {}
+
+    def send(who):
+        results[who] = portal.upload(who, EXAMPLES["staffing"] / "valid.csv", kind="staffing")
+
+    threads = [threading.Thread(target=send, args=(who,)) for who in ("AR-ANSES", "BR-INSS")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert {who: r.status_code for who, r in results.items()} == {"AR-ANSES": 201, "BR-INSS": 201}
+    rows = Ledger(portal.settings.ledger_path).all()
+    assert sorted((row.institution, row.version) for row in rows) == [("AR-ANSES", 1), ("BR-INSS", 1)]
+
+
+def test_rate_limit_per_token(tmp_path):
+    portal = Portal(tmp_path / "home", rate_limit=3)
+    codes = [portal.client.get("/api/me", headers=portal.auth("AR-ANSES")).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert portal.client.get("/api/me", headers=portal.auth("BR-INSS")).status_code == 200  # another token
+
+
+@pytest.mark.parametrize("lang", ["pt", "es"])
+def test_filled_xlsx_template_uploaded_as_is_is_accepted(portal, tmp_path, lang):
+    roster = portal.client.get(f"/api/templates/staffing.xlsx?lang={lang}")
+    assert roster.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(roster.content))
+    assert workbook["staffing"]["A1"].value == load_contract("staffing").column("staff_id").label(lang)
+    sheet = workbook["staffing"]
+    for row, values in enumerate(
+        [["E0001", "F", 1985, datetime(2010, 3, 1), "ADMINISTRATION", "PERMANENT", 1],
+         ["E0002", "M", 1972, datetime(1999, 7, 15), "IT", "TEMPORARY", 0.5]], start=2):  # fmt: skip
+        for column, value in enumerate(values, start=1):
+            sheet.cell(row=row, column=column, value=value)
+    filled = tmp_path / "roster.xlsx"
+    workbook.save(filled)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = portal.upload("BR-INSS", filled, kind="staffing", content_type=xlsx)
+    assert (response.json()["status"], response.json()["rows"]) == ("ACCEPTED", 2)
+
+
+def test_filled_csv_template_uploaded_as_is_is_accepted(portal, tmp_path):
+    template = portal.client.get("/api/templates/staffing.csv?lang=fr")
+    assert template.status_code == 200 and template.content.startswith(b"\xef\xbb\xbf")
+    filled = tmp_path / "effectifs.csv"
+    filled.write_bytes(template.content + b"E1,F,1980,2010-01-01,LEGAL,PERMANENT,1\r\n")
+    assert portal.upload("BR-INSS", filled, kind="staffing").json()["status"] == "ACCEPTED"
+
+
+def test_template_of_an_unknown_kind_is_404(portal):
+    assert portal.client.get("/api/templates/payroll.xlsx").status_code == 404
+
+
+def test_served_openapi_is_the_one_kept_in_the_repo(portal):
+    kept = json.loads((PROJECT_ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    assert portal.client.get("/openapi.json").json() == kept
+
+
+def test_sign_in_page_refuses_a_bad_token_clearly(portal):
+    page = portal.client.get("/?lang=es")
+    assert page.status_code == 200 and "Token de acceso" in page.text
+    refused = portal.client.post("/signin", data={"token": "wrong"})
+    assert refused.status_code == 401 and "no es válido" in refused.text  # the language chosen sticks
+    signed = portal.client.post("/signin", data={"token": portal.tokens["BR-INSS"]}, follow_redirects=True)
+    assert signed.status_code == 200 and "BR-INSS" in signed.text and "Enviar un archivo" in signed.text
+
+    fresh = TestClient(portal.app)  # no language chosen yet: the institution's own (Brazil: Portuguese)
+    signed = fresh.post("/signin", data={"token": portal.tokens["BR-INSS"]}, follow_redirects=True)
+    assert "Enviar um arquivo" in signed.text
+
+
+def test_an_institution_cannot_upload_as_another(portal):
+    response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", institution="BR-INSS")
+    assert response.status_code == 201 and response.json()["institution"] == "AR-ANSES"
+
+
+def test_file_contents_are_escaped_on_the_receipt_page(portal, tmp_path):
+    hostile = tmp_path / "hostile.csv"
+    hostile.write_text(
+        "staff_id,sex,birth_year,hire_date,occupational_group,employment_type,fte\n"
+        "E1,<script>alert(1)</script>,1980,2010-01-01,IT,PERMANENT,1\n",
+        encoding="utf-8",
+    )
+    receipt = portal.upload("AR-ANSES", hostile, kind="staffing").json()
+    portal.client.post("/signin", data={"token": portal.tokens["operator"]})
+    page = portal.client.get(f"/receipts/{receipt['submission_id']}")
+    assert page.status_code == 200
+    assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text

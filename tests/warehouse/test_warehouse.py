@@ -1,0 +1,154 @@
+"""The warehouse end to end: ciess build publishes checked marts; a failed build publishes
+nothing; ciess query reads the published copy while a build holds the build database; a
+resubmission replaces its first version."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from pipelines.intake.storing.ledger import Ledger
+from tests.conftest import EXAMPLES, PERIOD
+
+pytestmark = pytest.mark.warehouse
+
+
+def _query(ciess, sql: str) -> list[dict]:
+    result = ciess.run("query", sql, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def built(roster_accepted):
+    assert roster_accepted.submit(EXAMPLES["training"] / "valid.csv").receipt["status"] == "ACCEPTED"
+    result = roster_accepted.run("build")
+    assert result.exit_code == 0, result.output
+    assert "Published:" in result.stdout
+    return roster_accepted
+
+
+def test_build_publishes_marts_that_answer_queries(built):
+    (row,) = _query(built, "select * from capacity_by_institution where institution_code = 'AR-ANSES'")
+    assert (row["headcount"], row["participants"], row["completions"]) == (6, 5, 3)
+    (americas,) = _query(built, "select institutions_expected, institutions_reporting from capacity_americas")
+    assert americas == {"institutions_expected": 41, "institutions_reporting": 1}
+    csv_out = built.run("query", "select period from capacity_americas", "--format", "csv")
+    assert csv_out.stdout.splitlines() == ["period", "2026-Q2"]
+
+
+def _slip_past_the_intake(home: Path, hours: float) -> None:
+    """A version 2 of the training file that slipped past the intake's rules: recorded as accepted in
+    the ledger (the warehouse reads the ledger's current versions) and written to the lake."""
+    ledger = Ledger(home / "ledger.sqlite")
+    current = ledger.current("AR-ANSES", "training", PERIOD)
+    (v1,) = (home / "lake" / "training").rglob("version=1/rows.parquet")
+    table = pq.read_table(v1)
+    table = table.set_column(table.column_names.index("hours"), "hours", pa.array([hours] * table.num_rows))
+    table = table.set_column(
+        table.column_names.index("submission_id"), "submission_id", pa.array(["slipped"] * table.num_rows)
+    )
+    target = v1.parent.parent / "version=2" / "rows.parquet"
+    target.parent.mkdir()
+    pq.write_table(table, target)
+    with ledger.decision() as connection:
+        Ledger.insert(
+            connection,
+            dataclasses.replace(
+                current, submission_id="slipped", version=2, supersedes=current.submission_id, sha256="0" * 64
+            ),
+        )
+
+
+def test_failed_check_publishes_nothing_and_keeps_the_old_marts(built):
+    before = _query(built, "select completed_hours from capacity_by_institution where institution_code = 'AR-ANSES'")
+    # Negative hours make hours_per_employee implausible.
+    _slip_past_the_intake(built.home, hours=-500.0)
+    published = built.home / "warehouse" / "published.duckdb"
+    stamp = published.stat().st_mtime_ns
+
+    result = built.run("build")
+    assert result.exit_code == 1
+    assert "Nothing published" in result.stdout
+    assert "hours_per_employee" in result.stdout  # says why
+    assert published.stat().st_mtime_ns == stamp
+    after = _query(built, "select completed_hours from capacity_by_institution where institution_code = 'AR-ANSES'")
+    assert after == before
+
+
+def test_query_answers_while_a_build_holds_the_build_database(built):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "c.execute('create or replace table marts.lock_probe as select 1'); print('held', flush=True); time.sleep(60)",
+         str(built.home / "warehouse" / "build.duckdb")],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        started = time.monotonic()
+        rows = _query(built, "select headcount from capacity_americas")
+        assert rows == [{"headcount": 6}]
+        assert time.monotonic() - started < 30
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_resubmission_replaces_version_1_and_nothing_is_counted_twice(built, tmp_path):
+    roster = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8")
+    smaller = tmp_path / "roster-v2.csv"
+    smaller.write_text("\n".join(roster.splitlines()[:-1]) + "\n", encoding="utf-8")  # E0006 left
+    receipt = built.submit(smaller, kind="staffing").receipt
+    assert (receipt["version"], receipt["status"]) == (2, "ACCEPTED")
+    assert built.run("build").exit_code == 0
+    (row,) = _query(
+        built, "select headcount, staff_trained from capacity_by_institution where institution_code = 'AR-ANSES'"
+    )
+    assert row == {"headcount": 5, "staff_trained": 1}  # E0006's completion no longer counts: not in the roster
+    (compliance,) = _query(
+        built, "select versions, current_status from submission_compliance "
+        "where institution_code = 'AR-ANSES' and kind = 'staffing'",
+    )  # fmt: skip
+    assert compliance == {"versions": 2, "current_status": "ACCEPTED"}
+
+
+def test_query_before_any_build_says_what_to_do(ciess):
+    result = ciess.run("query", "select 1")
+    assert result.exit_code == 2
+    assert "ciess build" in result.output
+
+
+def test_query_refuses_to_write(built):
+    result = built.run("query", "drop table capacity_americas")
+    assert result.exit_code == 1
+    assert "read-only" in result.output
+
+
+def test_dbt_unit_tests_of_every_kpi_formula_pass(built):
+    """dbt `unit_tests:` (given/expect rows for every KPI, zero denominators, rollups of ratios, and which
+    slots an incremental build computes again)."""
+    import os
+
+    from pipelines.common.paths import DBT_PROJECT_DIR
+
+    env = {**os.environ, "CIESS_HOME": str(built.home), "DO_NOT_TRACK": "1"}
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt")), "test", "--select", "test_type:unit", "--profiles-dir", "."],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "PASS=7 " in done.stdout and "ERROR=0" in done.stdout
+
+
+def test_build_with_nothing_accepted_says_what_to_do(ciess):
+    result = ciess.run("build")
+    assert result.exit_code == 1
+    assert "no accepted submission" in result.output and "ciess submit" in result.output
