@@ -44,12 +44,15 @@ lint: $(STAMP) $(MANIFEST)
 	$(BIN)/ruff format --check pipelines sources tests benchmarks
 	@mkdir -p $(CIESS_HOME)/warehouse
 	$(BIN)/sqlfluff lint --nocolor dbt_project/models dbt_project/tests
+	$(BIN)/lint-imports --no-cache   # the dependency direction (pyproject.toml [tool.importlinter])
 
 dagster-home:
 	@mkdir -p $(DAGSTER_HOME)
 	@test -f $(DAGSTER_HOME)/dagster.yaml || printf 'telemetry:\n  enabled: false\n' > $(DAGSTER_HOME)/dagster.yaml
 
+# Dagster's own checks of the definitions: dg's (the defs folder) and the workspace's (`dagster dev`).
 check-defs: $(STAMP) $(MANIFEST) dagster-home
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/dg check defs
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
 test: $(STAMP) $(MANIFEST) lint check-defs
@@ -59,7 +62,7 @@ test: $(STAMP) $(MANIFEST) lint check-defs
 lock:
 	rm -rf /tmp/ciess-lock && $(PYTHON) -m venv /tmp/ciess-lock
 	/tmp/ciess-lock/bin/python -m pip install --quiet --upgrade pip
-	/tmp/ciess-lock/bin/python -m pip install --quiet -e '.[dev]'
+	/tmp/ciess-lock/bin/python -m pip install --quiet -e '.[dev,bench]'
 	( echo '# Full lock of the environment (pip freeze of a fresh venv on Python 3.11). `make` installs exactly this.'; \
 	  echo '# Regenerate: make lock (after changing the pins in pyproject.toml).'; \
 	  /tmp/ciess-lock/bin/python -m pip freeze --exclude-editable ) > requirements.lock

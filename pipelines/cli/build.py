@@ -1,14 +1,17 @@
 """`ciess build`: the Dagster job `warehouse_build`, materialised in this process (the same
-assets and checks as in the UI), with progress on stderr and a short summary at the end."""
+assets and checks as in the UI), with progress on stderr and a short summary at the end.
+
+With `pipelines.definitions`, the only module outside `pipelines/defs/` that imports Dagster
+(the import-linter contracts in pyproject.toml say so)."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
@@ -19,16 +22,14 @@ from pipelines.warehouse import store
 DAGSTER_CONFIG = "telemetry:\n  enabled: false\n"
 
 
-def prepare_dagster_home(settings: Settings) -> None:
+def dagster_home(settings: Settings) -> Path:
     """Dagster's instance (runs, event logs) lives in the home folder, telemetry off."""
-    dagster_home = settings.home / "dagster"
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    config = dagster_home / "dagster.yaml"
+    folder = settings.home / "dagster"
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_CONFIG)
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    os.environ["CIESS_HOME"] = str(settings.home)
-    os.environ.setdefault("DO_NOT_TRACK", "1")
+    return folder
 
 
 @dataclass
@@ -53,19 +54,19 @@ class _StepPrinter(logging.Handler):
         self.say = say
 
     def emit(self, record: logging.LogRecord) -> None:
-        event = getattr(record, "dagster_meta", {}).get("dagster_event")
+        event: dg.DagsterEvent | None = getattr(record, "dagster_meta", {}).get("dagster_event")
         if event is None:
             return
-        if event.event_type_value == "STEP_START":
+        if event.is_step_start:
             self.say(f"  started   {event.step_key}")
-        elif event.event_type_value == "STEP_SUCCESS":
+        elif event.is_step_success:
             self.say(f"  finished  {event.step_key}")
-        elif event.event_type_value == "STEP_FAILURE":
+        elif event.is_step_failure:
             self.say(f"  FAILED    {event.step_key}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = event.event_specific_data
-            if not data.passed:
-                self.say(f"  check failed: {data.asset_key.to_user_string()} {data.check_name}")
+        elif event.event_type is dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            check = event.asset_check_evaluation_data
+            if not check.passed:
+                self.say(f"  check failed: {check.asset_key.to_user_string()} {check.check_name}")
 
 
 class NothingToBuild(Exception):
@@ -78,9 +79,9 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False) -> Buil
             f"no accepted submission in {settings.home} yet: submit files first (`ciess submit`), "
             "or try the whole job on sample data with `ciess demo`"
         )
-    prepare_dagster_home(settings)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
-    from pipelines.definitions import defs  # after the environment is set: the dbt resource reads PATH
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    from pipelines.definitions import defs
 
     handler = _StepPrinter(say)
 
@@ -93,54 +94,54 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False) -> Buil
             logger.addHandler(handler)
         return logger
 
-    job = defs.resolve_job_def("warehouse_build").with_logger_defs({"progress": progress})
+    job = defs().resolve_job_def("warehouse_build").with_logger_defs({"progress": progress})
     started = time.perf_counter()
     log_path = build_log(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    run_config = {
+        "loggers": {"progress": {}},
+        "resources": {"ciess": {"config": {"home": str(settings.home)}}},
+        "ops": {"warehouse_models": {"config": {"full_refresh": full_refresh}}},
+    }
     with (
-        dg.DagsterInstance.get() as instance,
+        dg.DagsterInstance.from_config(str(dagster_home(settings))) as instance,
         open(log_path, "w", encoding="utf-8") as log,
         contextlib.redirect_stdout(log),  # dbt's own lines go to the build log, not the terminal
     ):
-        run_config = {
-            "loggers": {"progress": {}},
-            "ops": {"warehouse_models": {"config": {"full_refresh": full_refresh}}},
-        }
         result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     return summarise(result, settings, time.perf_counter() - started)
 
 
-def build_log(settings: Settings):
+def build_log(settings: Settings) -> Path:
     return store.warehouse_dir(settings) / "build.log"
 
 
-def summarise(result, settings: Settings, seconds: float) -> BuildSummary:
+def summarise(result: dg.ExecuteInProcessResult, settings: Settings, seconds: float) -> BuildSummary:
     summary = BuildSummary(success=result.success, seconds=seconds)
-    for event in result.all_events:
-        if event.event_type_value == "ASSET_MATERIALIZATION":
-            key = event.asset_key.path
-            metadata = event.event_specific_data.materialization.metadata
-            if key[0] == "lake" and "current_submissions" in metadata:
-                summary.current_submissions += metadata["current_submissions"].value
-            if key == ["lake", "submissions"]:
-                summary.ledger_rows = metadata["submissions"].value
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            data = event.event_specific_data
-            summary.checks_total += 1
-            if data.passed:
-                summary.checks_passed += 1
-            else:
-                failures = data.metadata.get("failures")
-                detail = f": {failures.value}" if failures is not None else ""
-                summary.failed_checks.append(f"{data.asset_key.to_user_string()} {data.check_name}{detail}")
-        elif event.event_type_value == "STEP_FAILURE":
-            error = event.event_specific_data.error
-            lines = [line.strip() for line in (error.message if error else "failed").splitlines()]
-            message = next((line for line in reversed(lines) if any(c.isalpha() for c in line)), "failed")
-            summary.failed_steps.append(f"{event.step_key}: {message}")
-    published = store.published_database(settings)
-    materialized = {tuple(e.asset_key.path) for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"}
+    materialized = set()
+    for event in result.get_asset_materialization_events():
+        key = event.asset_key.path
+        materialized.add(tuple(key))
+        metadata = event.materialization.metadata
+        if key[0] == "lake" and "current_submissions" in metadata:
+            summary.current_submissions += metadata["current_submissions"].value
+        if key == ["lake", "submissions"]:
+            summary.ledger_rows = metadata["submissions"].value
+    for check in result.get_asset_check_evaluations():
+        summary.checks_total += 1
+        if check.passed:
+            summary.checks_passed += 1
+        else:
+            failures = check.metadata.get("failures")
+            detail = f": {failures.value}" if failures is not None else ""
+            summary.failed_checks.append(f"{check.asset_key.to_user_string()} {check.check_name}{detail}")
+    for event in result.get_step_failure_events():
+        error = event.step_failure_data.error
+        lines = [line.strip() for line in (error.message if error else "failed").splitlines()]
+        message = next((line for line in reversed(lines) if any(c.isalpha() for c in line)), "failed")
+        summary.failed_steps.append(f"{event.step_key}: {message}")
     if ("published_warehouse",) in materialized:
+        published = store.published_database(settings)
         summary.published = str(published)
         summary.mart_rows = store.mart_counts(published)
     return summary

@@ -48,3 +48,9 @@ class Period:
 
 def period_of(day: date) -> Period:
     return Period(day.year, (day.month - 1) // 3 + 1)
+
+
+def quarter_due(today: date, deadline_days: int) -> Period | None:
+    """The quarter whose reports are due: the last closed one, once its deadline has passed."""
+    closed = period_of(today).previous()
+    return closed if today > closed.deadline(deadline_days) else None

@@ -52,15 +52,9 @@ def ledger_export(settings: Settings) -> Path:
     return settings.lake_dir / "_ledger" / "submissions.parquet"
 
 
-def dbt_environment(settings: Settings) -> dict[str, str]:
-    """What dbt needs to find the home folder (profiles.yml and the sources read it)."""
-    warehouse_dir(settings).mkdir(parents=True, exist_ok=True)
-    return {
-        "CIESS_HOME": str(settings.home),
-        "CIESS_DEADLINE_DAYS": str(settings.deadline_days),
-        "DO_NOT_TRACK": "1",
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
+def dbt_vars(settings: Settings) -> dict[str, str | int]:
+    """What dbt needs of the settings, passed as `--vars` (profiles.yml and the lake sources read them)."""
+    return {"ciess_home": str(settings.home), "deadline_days": settings.deadline_days}
 
 
 def mart_counts(database: Path) -> dict[str, int]:

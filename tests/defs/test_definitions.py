@@ -6,11 +6,15 @@ import shutil
 
 import dagster as dg
 
-from pipelines.definitions import defs, inbox_files, inbox_sensor
+from pipelines.definitions import defs as load_definitions
+from pipelines.defs.intake.inbox import inbox_intake, inbox_sensor
+from pipelines.defs.resources import CiessHome
+from pipelines.intake.inbox import dropped_files
 from tests.conftest import EXAMPLES
 
 
 def test_definitions_hold_the_whole_path_of_a_submission():
+    defs = load_definitions()
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert {"lake/staffing", "lake/training", "lake/submissions", "published_warehouse"} <= keys
     for mart in ("capacity_by_institution", "capacity_by_country", "capacity_by_subregion", "capacity_americas",
@@ -33,9 +37,8 @@ def test_inbox_sensor_requests_one_run_per_dropped_file(tmp_path):
     inbox.mkdir(parents=True)
     shutil.copy(EXAMPLES["staffing"] / "valid.csv", inbox / "roster.csv")
     (inbox / ".hidden").write_text("ignored")
-    assert [item[1:] for item in inbox_files(tmp_path / "home" / "inbox")] == [("AR-ANSES", "staffing", "2026-Q2")]
-
-    from pipelines.definitions import CiessHome
+    found = [(f.institution, f.kind, f.period) for f in dropped_files(tmp_path / "home" / "inbox")]
+    assert found == [("AR-ANSES", "staffing", "2026-Q2")]
 
     context = dg.build_sensor_context(resources={"ciess": CiessHome(home=str(tmp_path / "home"))})
     requests = list(inbox_sensor(context))
@@ -45,7 +48,6 @@ def test_inbox_sensor_requests_one_run_per_dropped_file(tmp_path):
 
 
 def test_inbox_job_submits_through_the_intake_and_empties_the_inbox(tmp_path):
-    from pipelines.definitions import CiessHome, inbox_intake
     from pipelines.intake.storing.ledger import Ledger
 
     home = tmp_path / "home"
@@ -63,3 +65,26 @@ def test_inbox_job_submits_through_the_intake_and_empties_the_inbox(tmp_path):
     assert (row.institution, row.status, row.version) == ("BR-INSS", "ACCEPTED", 1)
     assert not dropped.exists()
     assert list((home / "inbox" / ".processed").rglob("*quadro.csv"))
+
+
+def test_each_accepted_submission_shows_as_a_materialisation_of_its_lake_table(roster_accepted):
+    """`ciess submit` knows nothing of Dagster; the sensor turns the ledger's new accepted rows into
+    materialisations of lake/<kind>, once each, with the institution, period and version."""
+    from pipelines.defs.intake.lake import accepted_submissions_sensor
+
+    roster_accepted.submit(EXAMPLES["training"] / "valid.csv", kind="training")
+    rejected = roster_accepted.submit(EXAMPLES["training"] / "invalid-CODE_UNKNOWN.csv", kind="training")
+    assert rejected.receipt["status"] == "REJECTED"
+    resources = {"ciess": CiessHome(home=str(roster_accepted.home))}
+    with dg.DagsterInstance.ephemeral() as instance:
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        result = accepted_submissions_sensor(context)
+        events = result.asset_events
+        assert [(e.asset_key.to_user_string(), e.metadata["institution"].value, e.metadata["period"].value,
+                 e.metadata["version"].value) for e in events] == [
+            ("lake/staffing", "AR-ANSES", "2026-Q2", 1),
+            ("lake/training", "AR-ANSES", "2026-Q2", 1),
+        ]  # fmt: skip
+        again = accepted_submissions_sensor(dg.build_sensor_context(instance=instance, resources=resources,
+                                                                    cursor=result.cursor))  # fmt: skip
+        assert isinstance(again, dg.SkipReason)  # nothing reported twice

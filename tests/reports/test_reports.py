@@ -155,7 +155,7 @@ def test_report_of_a_quarter_without_data_says_so(reported):
 def test_schedule_asks_for_the_closed_quarter_once_its_deadline_has_passed():
     from datetime import date
 
-    from pipelines.definitions import quarter_due
+    from pipelines.common.periods import quarter_due
 
     assert quarter_due(date(2026, 11, 14), 45) is None  # 2026-Q3 deadline is 2026-11-14
     assert quarter_due(date(2026, 11, 15), 45) == Period(2026, 3)

@@ -171,13 +171,29 @@ class Ledger:
         staging.replace(path)
         return len(rows)
 
+    def accepted_since(self, position: int, limit: int) -> list[tuple[int, LedgerRow]]:
+        """Accepted versions recorded after `position` in the ledger's own order of insertion (SQLite's
+        rowid: rows are never deleted), oldest first, with their positions: a reader's cursor."""
+        placeholders = ", ".join("?" for _ in ACCEPTED_STATUSES)
+        with closing(self._connect()) as connection:
+            found = connection.execute(
+                f"""select rowid as ledger_position, * from submissions
+                    where rowid > ? and status in ({placeholders}) order by rowid limit ?""",
+                (position, *ACCEPTED_STATUSES, limit),
+            ).fetchall()
+        rows = []
+        for item in found:
+            values = dict(item)
+            rows.append((values.pop("ledger_position"), _row(values)))
+        return rows
+
     def all(self) -> list[LedgerRow]:
         with closing(self._connect()) as connection:
             rows = connection.execute("select * from submissions order by received_at, submission_id").fetchall()
         return [_row(row) for row in rows]
 
 
-def _row(found: sqlite3.Row) -> LedgerRow:
+def _row(found: sqlite3.Row | dict) -> LedgerRow:
     values = dict(found)
     values["rule_counts"] = json.loads(values["rule_counts"])
     values["late"] = bool(values["late"])

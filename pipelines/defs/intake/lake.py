@@ -1,0 +1,70 @@
+"""The lake as Dagster sees it: one asset per lake table, and each accepted submission recorded
+as a materialisation of its kind's table, with its institution, period and version, whichever way
+it came in (`ciess submit`, the portal, the inbox)."""
+
+import dagster as dg
+
+from pipelines.contract.model import KINDS
+from pipelines.defs.resources import CiessHome
+from pipelines.intake.storing.ledger import Ledger
+from pipelines.warehouse import store
+
+LAKE_TABLES = (*KINDS, "submissions")
+EVENTS_PER_TICK = 500  # a sensor tick reports at most this many submissions; the next tick goes on
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["lake", name], group_name="intake", description=f"Lake table `{name}` as the intake wrote it.")
+        for name in LAKE_TABLES
+    ],
+    description="Accepted submissions in the lake (current versions) and the ledger exported for dbt.",
+)
+def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
+    settings = ciess.settings()
+    settings.ensure()
+    ledger = Ledger(settings.ledger_path)
+    submissions = ledger.export_parquet(store.ledger_export(settings))
+    current = ledger.current_versions()
+    for kind in KINDS:
+        rows = [row for row in current if row.kind == kind]
+        yield dg.MaterializeResult(
+            asset_key=["lake", kind],
+            metadata={"current_submissions": len(rows), "rows": sum(row.rows for row in rows)},
+        )
+    yield dg.MaterializeResult(asset_key=["lake", "submissions"], metadata={"submissions": submissions})
+    context.log.info(f"{len(current)} current submissions, {submissions} in the ledger")
+
+
+@dg.sensor(minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
+def accepted_submissions_sensor(context: dg.SensorEvaluationContext, ciess: CiessHome):
+    """Every accepted submission written in the ledger since the last tick becomes a materialisation of
+    `lake/<kind>` (the intake itself knows nothing of Dagster; the ledger is where it says what it did)."""
+    settings = ciess.settings()
+    if not settings.ledger_path.exists():
+        return dg.SkipReason(f"no ledger yet in {settings.home}")
+    position = int(context.cursor or 0)
+    found = Ledger(settings.ledger_path).accepted_since(position, EVENTS_PER_TICK)
+    if not found:
+        return dg.SkipReason("no submission accepted since the last tick")
+    return dg.SensorResult(
+        asset_events=[lake_event(row) for _, row in found],
+        cursor=str(found[-1][0]),
+    )
+
+
+def lake_event(row) -> dg.AssetMaterialization:
+    return dg.AssetMaterialization(
+        asset_key=["lake", row.kind],
+        description=f"{row.institution} {row.period} version {row.version} ({row.status})",
+        metadata={
+            "institution": row.institution,
+            "period": row.period,
+            "version": row.version,
+            "rows": row.rows,
+            "warnings": row.warnings,
+            "submission_id": row.submission_id,
+            "received_at": row.received_at,
+            "lake_file": dg.MetadataValue.path(row.lake_path or ""),
+        },
+    )

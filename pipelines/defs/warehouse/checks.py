@@ -1,0 +1,30 @@
+"""The Great Expectations suites on the marts, as blocking asset checks (`pipelines.warehouse.plausibility`)."""
+
+import dagster as dg
+
+from pipelines.defs.resources import CiessHome
+from pipelines.warehouse import plausibility, store
+
+CHECKED_MARTS = ("capacity_by_institution", "capacity_by_country", "capacity_by_subregion", "capacity_americas",
+                 "submission_compliance")  # fmt: skip
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec("plausibility", asset=["marts", name], blocking=True, description="Great Expectations suite")
+        for name in CHECKED_MARTS
+    ],
+)
+def marts_plausibility(context: dg.AssetCheckExecutionContext, ciess: CiessHome):
+    settings = ciess.settings()
+    for check in plausibility.check_marts(settings, store.build_database(settings), CHECKED_MARTS):
+        yield dg.AssetCheckResult(
+            asset_key=["marts", check.mart],
+            check_name="plausibility",
+            passed=check.success,
+            metadata={
+                "expectations": check.evaluated,
+                "failures": "\n".join(check.failures) or "none",
+                "data_docs": dg.MetadataValue.path(str(plausibility.data_docs_index(settings))),
+            },
+        )
