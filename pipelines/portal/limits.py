@@ -1,0 +1,77 @@
+"""What the portal refuses before the intake reads anything: too many requests for one token (429),
+a body over the upload limit while it streams in (413), a content type that is not a spreadsheet (415)."""
+
+import threading
+import time
+from collections import deque
+
+from fastapi import HTTPException
+from fastapi.responses import JSONResponse
+
+ACCEPTED_CONTENT_TYPES = {
+    "text/csv",
+    "text/plain",
+    "text/tab-separated-values",
+    "application/csv",
+    "application/vnd.ms-excel",  # what browsers on Windows send for .csv
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/octet-stream",  # what clients send when they do not know; the intake reads the content
+}
+MULTIPART_OVERHEAD = 64 * 1024  # allowed on top of the file's own limit for the multipart framing and form fields
+
+
+def check_content_type(declared: str | None) -> None:
+    """415 unless the upload's declared content type is one a CSV or XLSX file is sent with."""
+    content_type = (declared or "application/octet-stream").split(";")[0].strip().lower()
+    if content_type not in ACCEPTED_CONTENT_TYPES:
+        raise HTTPException(415, f"content type {content_type} is not accepted: send a CSV or XLSX file")
+
+
+class RateLimiter:
+    """At most `limit` requests per token in any `window` seconds."""
+
+    def __init__(self, limit: int, window: float = 60.0):
+        self.limit, self.window = limit, window
+        self.calls: dict[str, deque] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            calls = self.calls.setdefault(key, deque())
+            while calls and now - calls[0] > self.window:
+                calls.popleft()
+            if len(calls) >= self.limit:
+                return False
+            calls.append(now)
+            return True
+
+
+class BodyLimit:
+    """Refuses a request body over the limit while it streams in (413), whatever it claims."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared and declared.isdigit() and int(declared) > self.limit:
+            response = JSONResponse({"detail": self._message()}, status_code=413)
+            return await response(scope, receive, send)
+        received = 0
+
+        async def counted():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise HTTPException(413, self._message())
+            return message
+
+        return await self.app(scope, counted, send)
+
+    def _message(self) -> str:
+        return f"the upload is over the limit of {self.limit // (1024 * 1024)} MB; send a smaller file"

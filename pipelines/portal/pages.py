@@ -1,0 +1,151 @@
+"""The portal's HTML pages (sign-in, home with the upload form and history, receipt page) and the
+portal's words: `templates/portal_text.yaml`, looked up in the language chosen by `?lang=` (kept
+in a cookie), else the institution's own. Signed in by a session cookie holding the token; not in
+the OpenAPI description."""
+
+import json
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+import yaml
+from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from pipelines.common.periods import Period, period_of
+from pipelines.common.registry import institutions
+from pipelines.contract.model import KINDS, LANGUAGES, load_contract
+from pipelines.intake.receipts import first_problems, headline
+from pipelines.intake.storing.ledger import Ledger
+from pipelines.portal.auth import Principal
+from pipelines.portal.dependencies import COOKIE_TOKEN, LedgerDep, SettingsDep, TokensDep, WebPrincipal
+from pipelines.portal.language import choose_language
+from pipelines.portal.uploads import receive_upload
+from pipelines.portal.visibility import visible_history, visible_submission
+
+COOKIE_LANG = "ciess_lang"
+TEMPLATES_DIR = Path(__file__).with_name("templates")
+TEMPLATES = Jinja2Templates(  # every page escaped: file contents reach the receipt page
+    env=jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@cache
+def _words() -> dict:
+    with open(TEMPLATES_DIR / "portal_text.yaml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def translator(lang: str):
+    def t(key: str, **values: Any) -> str:
+        texts = _words()[key]
+        return (texts.get(lang) or texts["en"]).format(**values)
+
+    return t
+
+
+def web_language(request: Request, principal: Principal | None) -> str:
+    return choose_language(principal, request.query_params.get("lang") or request.cookies.get(COOKIE_LANG))
+
+
+def page(request: Request, name: str, principal: Principal | None, lang: str, **context) -> HTMLResponse:
+    who = None
+    if principal:
+        who = translator(lang)("operator") if principal.is_operator else principal.institution
+    values = {"t": translator(lang), "lang": lang, "languages": LANGUAGES, "principal": principal, "who": who}
+    response = TEMPLATES.TemplateResponse(request, name, {**values, **context})
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(COOKIE_LANG, lang, samesite="strict", httponly=True)
+    return response
+
+
+def home_page(request: Request, principal: Principal, ledger: Ledger, error: str | None = None,
+              status: int = 200) -> HTMLResponse:  # fmt: skip
+    lang = web_language(request, principal)
+    kinds = [(kind, load_contract(kind).labels.get(lang, kind)) for kind in KINDS]
+    response = page(
+        request, "home.html.j2", principal, lang, error=error, kinds=kinds,
+        history=[row.__dict__ for row in visible_history(ledger, principal)][:50],
+        institutions=sorted(institutions()), default_period=str(period_of(datetime.now(UTC).date()).previous()),
+    )  # fmt: skip
+    response.status_code = status
+    return response
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, principal: WebPrincipal, ledger: LedgerDep):
+    if principal is None:
+        return page(request, "signin.html.j2", None, web_language(request, None), error=None)
+    return home_page(request, principal, ledger)
+
+
+@router.post("/signin")
+def signin(request: Request, tokens: TokensDep, token: Annotated[str, Form()]):
+    principal = tokens.authenticate(token.strip())
+    if principal is None:
+        lang = web_language(request, None)
+        response = page(request, "signin.html.j2", None, lang, error=translator(lang)("bad_token"))
+        response.status_code = 401
+        return response
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE_TOKEN, token.strip(), httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/signout")
+def signout():
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE_TOKEN)
+    return response
+
+
+@router.post("/upload")
+def upload_page(
+    request: Request,
+    principal: WebPrincipal,
+    settings: SettingsDep,
+    ledger: LedgerDep,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()],
+    period: Annotated[str, Form()],
+    institution: Annotated[str | None, Form()] = None,
+):
+    if principal is None:
+        return RedirectResponse("/", status_code=303)
+    lang = web_language(request, principal)
+    try:
+        receipt = receive_upload(settings, principal, file, kind, period, institution, lang)
+    except HTTPException as error:
+        return home_page(request, principal, ledger, error=str(error.detail), status=error.status_code)
+    return RedirectResponse(f"/receipts/{receipt['submission_id']}", status_code=303)
+
+
+@router.get("/receipts/{submission_id}", response_class=HTMLResponse)
+def receipt_page(request: Request, submission_id: str, principal: WebPrincipal, settings: SettingsDep,
+                 ledger: LedgerDep):  # fmt: skip
+    if principal is None:
+        return RedirectResponse("/", status_code=303)
+    row = visible_submission(ledger, principal, submission_id)
+    receipt = json.loads((settings.home / row.receipt_path).read_text(encoding="utf-8"))
+    lang = web_language(request, principal)
+    deadline = Period.parse(row.period).deadline(settings.deadline_days).isoformat()
+    top = headline(receipt, load_contract(row.kind), lang, deadline)
+    return page(
+        request, "receipt.html.j2", principal, lang, receipt=receipt, verdict=top["verdict"],
+        notes=[line for line in (top["late"], top["supersedes"]) if line], counts=top["counts"],
+        first=first_problems(receipt),
+    )  # fmt: skip
+
+
+@router.get("/receipts/{submission_id}/issues.csv")
+def receipt_issues(submission_id: str, principal: WebPrincipal, settings: SettingsDep, ledger: LedgerDep):
+    if principal is None:
+        return RedirectResponse("/", status_code=303)
+    row = visible_submission(ledger, principal, submission_id)
+    headers = {"Content-Disposition": f'attachment; filename="issues-{submission_id}.csv"'}
+    return Response((settings.home / row.issues_path).read_bytes(), media_type="text/csv", headers=headers)
