@@ -23,7 +23,7 @@ from pipelines.common.settings import Settings
 from pipelines.contract.model import load_contract
 from pipelines.intake.checking.conversion import BatchPlan
 from pipelines.intake.checking.validation import BATCH_ROWS, RowRules, validate_file
-from pipelines.intake.reading import open_submission
+from pipelines.intake.reading.opening import open_submission
 from pipelines.intake.storing.archive import archive_file
 from pipelines.intake.submission import submit
 

@@ -12,7 +12,7 @@ import polars as pl
 
 from pipelines.contract.issues import ROW_ISSUE_SCHEMA, compact, no_row_issues
 from pipelines.contract.model import Column, Contract, rule_catalog
-from pipelines.intake.reading import trimmed_text
+from pipelines.intake.reading.cells import trimmed_text
 
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y")
 _INTEGER = r"^[+-]?\d+(?:\.0+)?$"

@@ -23,8 +23,11 @@ from pipelines.contract.model import Column, Contract, rule_catalog
 from pipelines.contract.rule_expressions import rule_expression
 from pipelines.intake.checking.conversion import BatchPlan, one_of
 from pipelines.intake.checking.key_index import KeyIndex
-from pipelines.intake.headers import HeaderMap, map_headers
-from pipelines.intake.reading import FileRefused, Source, open_submission, trimmed_text
+from pipelines.intake.reading.cells import trimmed_text
+from pipelines.intake.reading.errors import FileRefused
+from pipelines.intake.reading.headers import HeaderMap, map_headers
+from pipelines.intake.reading.opening import open_submission
+from pipelines.intake.reading.source import Source
 
 BATCH_ROWS = 100_000
 WORDED_AT_ONCE = 20_000  # failing rows turned into issues together (one row per flag on the way)

@@ -15,9 +15,9 @@ import pytest
 
 from pipelines.common.periods import Period
 from pipelines.contract.model import load_contract
-from pipelines.intake import reading
 from pipelines.intake.checking import key_index, validation
 from pipelines.intake.checking.validation import validate_file
+from pipelines.intake.reading import csv_reading, errors, opening, polars_csv, python_csv
 
 TRAINING = load_contract("training")
 PERIOD = Period.parse("2026-Q2")
@@ -140,19 +140,19 @@ def test_a_ragged_record_late_in_the_file_hands_over_to_python_with_the_same_row
 
 
 def test_a_legacy_byte_after_the_head_is_read_again_in_its_encoding(tmp_path, monkeypatch, plain):
-    monkeypatch.setattr(reading, "HEAD_BYTES", 200)  # the head is pure ASCII; "ó" comes later
+    monkeypatch.setattr(opening, "HEAD_BYTES", 200)  # the head is pure ASCII; "ó" comes later
     rows = _rows()
     for row in rows:
         row["activity_title"] = row["activity_title"].replace("Valuación", "Valuacion")
     rows[25]["activity_title"] = "Gestión"
     legacy = _write_csv(tmp_path / "late-accent.csv", rows, encoding="cp1252")
-    assert reading.open_submission(legacy, TRAINING).encoding == "utf-8"  # the guess from the head
+    assert opening.open_submission(legacy, TRAINING).encoding == "utf-8"  # the guess from the head
     utf8 = _write_csv(tmp_path / "late-accent-utf8.csv", rows)
     assert _found(legacy, 7) == _found(utf8, WHOLE_FILE)
 
 
 def test_a_late_utf8_sequence_in_a_legacy_file_refuses_the_whole_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(reading, "HEAD_BYTES", 200)
+    monkeypatch.setattr(opening, "HEAD_BYTES", 200)
     rows = [_row(n) for n in range(30)]
     rows[25]["activity_title"] = "Gestión"
     path = _write_csv(tmp_path / "mixed.csv", rows, encoding="utf-8")
@@ -178,9 +178,9 @@ def test_xlsx_batches_find_the_same_issues_as_the_whole_file(tmp_path):
 
 def test_fast_readers_and_python_reader_give_the_same_cells(tmp_path, plain):
     for path in (plain, _write_csv(tmp_path / "legacy.csv", _rows(), encoding="cp1252", delimiter=",")):
-        source = reading.open_submission(path, TRAINING)
+        source = opening.open_submission(path, TRAINING)
         fast = pl.concat(list(source.batches(7)))
-        python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
+        python = pl.concat(list(python_csv.python_chunks(source, after_row=source.header_row)))
         assert fast.equals(python), path
 
 
@@ -192,11 +192,11 @@ def test_pieces_cut_anywhere_outside_quotes_read_the_same_rows(tmp_path, monkeyp
     rows[30]["activity_title"] = 'Taller "Pensiones"\nsegunda línea\n"tercera"'
     quoted = _write_csv(tmp_path / "quoted.csv", rows)
     expected = _found(quoted, WHOLE_FILE)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", piece_bytes)
+    monkeypatch.setattr(polars_csv, "CHUNK_BYTES", piece_bytes)
     assert expected[0] == 60 and _found(quoted, 7) == expected
     assert _found(plain, 7) == _found(plain, WHOLE_FILE)
-    source = reading.open_submission(quoted, TRAINING)
-    python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
+    source = opening.open_submission(quoted, TRAINING)
+    python = pl.concat(list(python_csv.python_chunks(source, after_row=source.header_row)))
     assert pl.concat(list(source.batches(7))).equals(python)
 
 
@@ -215,11 +215,11 @@ def test_a_stray_quote_hands_the_rest_to_python_instead_of_one_huge_piece(tmp_pa
     path = _write_csv(tmp_path / "stray.csv", rows)
     path.write_bytes(path.read_bytes().replace(b'"5"" monitor"', b'5" monitor'))  # as a hand-made file has it
     expected = _found(path, WHOLE_FILE)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 64)
-    monkeypatch.setattr(reading, "LONGEST_PIECE", 512)
-    source = reading.open_submission(path, TRAINING)
-    with pytest.raises(reading._FastReaderGaveUp):
-        list(reading._record_pieces(source.path, source.data_offset))
+    monkeypatch.setattr(polars_csv, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(polars_csv, "LONGEST_PIECE", 512)
+    source = opening.open_submission(path, TRAINING)
+    with pytest.raises(errors.FastReaderGaveUp):
+        list(polars_csv._record_pieces(source.path, source.data_offset))
     assert _found(path, 7) == expected and expected[0] == 60
 
 
@@ -229,8 +229,8 @@ def test_both_readers_trim_cells_alike(tmp_path, plain):
     text = plain.read_text(encoding="utf-8").replace("\r\n\r\n", "\r\n\x1c\r\n", 1)
     path = tmp_path / "separator.csv"
     path.write_text(text, encoding="utf-8", newline="")
-    source = reading.open_submission(path, TRAINING)
-    python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
+    source = opening.open_submission(path, TRAINING)
+    python = pl.concat(list(python_csv.python_chunks(source, after_row=source.header_row)))
     assert pl.concat(list(source.batches(7))).equals(python)
     assert _found(path, 7) == _found(plain, WHOLE_FILE)
 
@@ -246,11 +246,11 @@ def test_the_fast_reader_trims_every_kind_of_whitespace_as_python_does(tmp_path,
         rows[6 * n + 3]["provider"] = f"{end}CIESS"
         rows[6 * n + 4]["hours"] = f"12{end}"
     path = _write_csv(tmp_path / "spaces.csv", rows, delimiter=delimiter)
-    monkeypatch.setattr(reading, "HEAD_BYTES", 4000)  # bare CRs beyond the head: read by polars
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 300)
-    source = reading.open_submission(path, TRAINING)
+    monkeypatch.setattr(opening, "HEAD_BYTES", 4000)  # bare CRs beyond the head: read by polars
+    monkeypatch.setattr(polars_csv, "CHUNK_BYTES", 300)
+    source = opening.open_submission(path, TRAINING)
     assert source.encoding == "utf-8" and not source.lone_carriage_returns
-    python = pl.concat(list(reading._python_chunks(source, after_row=source.header_row)))
+    python = pl.concat(list(python_csv.python_chunks(source, after_row=source.header_row)))
     fast = pl.concat(list(source.batches(7)))
     assert fast.equals(python)
     assert python.get_column("c2").str.contains("^Taller$").sum() == len(ends)
@@ -270,10 +270,10 @@ def test_cells_read_untrimmed_are_checked_as_if_trimmed(tmp_path, monkeypatch):
     fast = _found(path, 7)
 
     def gives_up(*args, **kwargs):
-        raise reading._FastReaderGaveUp(ValueError("read by Python's reader"))
+        raise errors.FastReaderGaveUp(ValueError("read by Python's reader"))
         yield  # a generator, like the reader it replaces
 
-    monkeypatch.setattr(reading, "_polars_pieces", gives_up)
+    monkeypatch.setattr(csv_reading, "polars_pieces", gives_up)
     python = _found(path, 7)
     assert fast == python
     assert fast[0] == 59  # the whitespace record is not counted
@@ -300,15 +300,15 @@ def test_a_stray_carriage_return_after_the_head_keeps_row_numbers(tmp_path, monk
     data = path.read_bytes()
     cut = data.index(b"\r\n", len(data) * 2 // 3)
     path.write_bytes(data[:cut] + b"\r" + data[cut:])  # one record ends "\r\r\n": a blank record more
-    monkeypatch.setattr(reading, "HEAD_BYTES", 2000)
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 300)
+    monkeypatch.setattr(opening, "HEAD_BYTES", 2000)
+    monkeypatch.setattr(polars_csv, "CHUNK_BYTES", 300)
     fast = _found(path, 7)
 
     def gives_up(*args, **kwargs):
-        raise reading._FastReaderGaveUp(ValueError("read by Python's reader"))
+        raise errors.FastReaderGaveUp(ValueError("read by Python's reader"))
         yield
 
-    monkeypatch.setattr(reading, "_polars_pieces", gives_up)
+    monkeypatch.setattr(csv_reading, "polars_pieces", gives_up)
     assert fast == _found(path, 7)
     assert fast[2][-1][0] == 64  # the last row's issue (61 without blank records): one row further down
 
@@ -320,10 +320,10 @@ def test_a_very_long_cell_is_a_value_range_whichever_reader_meets_it(tmp_path, m
     fast = _found(path, 7)
 
     def gives_up(*args, **kwargs):
-        raise reading._FastReaderGaveUp(ValueError("read by Python's reader"))
+        raise errors.FastReaderGaveUp(ValueError("read by Python's reader"))
         yield
 
-    monkeypatch.setattr(reading, "_polars_pieces", gives_up)
+    monkeypatch.setattr(csv_reading, "polars_pieces", gives_up)
     assert _found(path, 7) == fast
     assert fast[0] == 60 and ("VALUE_RANGE", "activity_title") in {(rule, column) for _, rule, column, *_ in fast[2]}
 
@@ -353,11 +353,11 @@ def test_batches_where_only_some_cells_need_the_general_conversion_type_them_ali
 def test_a_nul_byte_past_the_head_refuses_the_whole_file(tmp_path, monkeypatch, encoding, extra):
     """Binary content anywhere refuses the file, whichever reader meets it: checked piece by piece
     by the fast reader, over the whole file before any other reader."""
-    monkeypatch.setattr(reading, "CHUNK_BYTES", 64 << 10)
+    monkeypatch.setattr(polars_csv, "CHUNK_BYTES", 64 << 10)
     rows = [_row(n) for n in range(10_000)]  # past the first MB, where the head is looked at
     rows[9900]["activity_title"] = "Taller\x00"
     path = _write_csv(tmp_path / "nul.csv", rows, encoding=encoding, extra=extra)
-    assert path.stat().st_size > reading.HEAD_BYTES
+    assert path.stat().st_size > opening.HEAD_BYTES
     result = validate_file(path, TRAINING, PERIOD, batch_rows=1000)
     assert [(issue.rule, issue.params) for issue in result.issues] == [("FILE_FORMAT", {"detail": "binary content"})]
     assert result.row_issues.is_empty()
