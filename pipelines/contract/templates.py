@@ -5,42 +5,34 @@ from the contract in schemas/."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import openpyxl
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from pipelines.common.texts import Texts
 from pipelines.contract.model import Contract, rule_catalog
 
 TEMPLATE_ROWS = 5000  # rows prepared with formats and drop-down lists
-BOOLEAN_CHOICES = {"en": ("yes", "no"), "es": ("sí", "no"), "pt": ("sim", "não"), "fr": ("oui", "non")}
 NUMBER_FORMATS = {"date": "yyyy-mm-dd", "decimal": "0.00", "integer": "0", "text": "@", "code": "@"}
-INSTRUCTIONS = {
-    "title": {"en": "How to fill in this template", "es": "Cómo completar esta plantilla",
-              "pt": "Como preencher este modelo", "fr": "Comment remplir ce modèle"},
-    "intro": {"en": "One row per line of data on the sheet '{sheet}'. Keep the header row as it is.",
-              "es": "Una fila por registro en la hoja '{sheet}'. No modifique la fila de encabezados.",
-              "pt": "Uma linha por registro na planilha '{sheet}'. Não altere a linha de cabeçalho.",
-              "fr": "Une ligne par enregistrement dans la feuille « {sheet} ». Ne modifiez pas la ligne d'en-tête."},
-    "columns": {"en": ["Column", "Name in the contract", "Type", "Required", "Allowed values", "Example"],
-                "es": ["Columna", "Nombre en el contrato", "Tipo", "Obligatorio", "Valores admitidos", "Ejemplo"],
-                "pt": ["Coluna", "Nome no contrato", "Tipo", "Obrigatório", "Valores aceitos", "Exemplo"],
-                "fr": ["Colonne", "Nom dans le contrat", "Type", "Obligatoire", "Valeurs admises", "Exemple"]},
-    "yes": {"en": "yes", "es": "sí", "pt": "sim", "fr": "oui"},
-    "no": {"en": "no", "es": "no", "pt": "não", "fr": "non"},
-}  # fmt: skip
+TEMPLATE_TEXTS = Texts(Path(__file__).with_name("template_text.yaml"))
 
 
-def _say(key: str, lang: str):
-    return INSTRUCTIONS[key].get(lang) or INSTRUCTIONS[key]["en"]
+def _say(key: str, lang: str, **values: str):
+    return TEMPLATE_TEXTS.say(key, lang, **values)
+
+
+def boolean_choices(lang: str) -> list[str]:
+    return TEMPLATE_TEXTS.say("boolean_choices", lang)
 
 
 def _allowed(column, lang: str) -> str:
     if column.codes:
         return ", ".join(column.codes)
     if column.type == "boolean":
-        return " / ".join(BOOLEAN_CHOICES[lang])
+        return " / ".join(boolean_choices(lang))
     if column.min is not None or column.max is not None:
         low = "" if column.min is None else ("> " if column.min_exclusive else ">= ") + f"{column.min:g}"
         high = "" if column.max is None else f"<= {column.max:g}"
@@ -63,7 +55,7 @@ def xlsx_template(contract: Contract, lang: str) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = header_fill
         data.column_dimensions[letter].width = max(14, len(column.label(lang)) + 4)
-        choices = list(column.codes) or (list(BOOLEAN_CHOICES[lang]) if column.type == "boolean" else [])
+        choices = list(column.codes) or (boolean_choices(lang) if column.type == "boolean" else [])
         if choices:
             for row, choice in enumerate(choices, start=1):
                 lists.cell(row=row, column=index, value=choice)
@@ -80,7 +72,7 @@ def xlsx_template(contract: Contract, lang: str) -> bytes:
     )
     guide["A1"] = _say("title", lang)
     guide["A1"].font = Font(bold=True, size=13)
-    guide["A2"] = _say("intro", lang).format(sheet=contract.kind)
+    guide["A2"] = _say("intro", lang, sheet=contract.kind)
     guide.append([])
     guide.append(_say("columns", lang))
     for cell in guide[4]:

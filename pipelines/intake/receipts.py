@@ -5,15 +5,14 @@ text a person reads (verdict, counts per rule, first problems with row and colum
 from __future__ import annotations
 
 import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.common.periods import Period
+from pipelines.common.texts import Texts
 from pipelines.contract.issues import Issue
 from pipelines.contract.messages import describe
 from pipelines.contract.model import Contract, rule_catalog
@@ -108,15 +107,11 @@ def receipt_json(receipt: dict[str, Any]) -> bytes:
     return (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-@cache
-def _wording() -> dict:
-    with open(SCHEMAS_DIR / "receipt.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+RECEIPT_TEXTS = Texts(SCHEMAS_DIR / "receipt.yaml")
 
 
 def _say(group: str, key: str, lang: str, **values: Any) -> str:
-    texts = _wording()[group][key]
-    return (texts.get(lang) or texts["en"]).format(**values)
+    return RECEIPT_TEXTS.say(f"{group}.{key}", lang, **values)
 
 
 def headline(receipt: dict[str, Any], contract: Contract, lang: str, deadline: str) -> dict[str, str | None]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from pipelines.common.atomic import write_once, write_once_with
 from pipelines.common.periods import Period, PeriodError
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
@@ -26,7 +27,7 @@ from pipelines.intake.background import OneBehind
 from pipelines.intake.checking.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.intake.checking.validation import validate_file
 from pipelines.intake.receipts import capped, issue_records, issues_csv, receipt_json, render_text, rule_counts
-from pipelines.intake.storing.archive import ArchivedFile, archive_file, write_once, write_once_with
+from pipelines.intake.storing.archive import ArchivedFile, archive_file
 from pipelines.intake.storing.lake import StagedRows, lake_file, publish_staged
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
 from pipelines.intake.storing.pseudonym import Pseudonymiser, load_or_create_key
@@ -94,7 +95,9 @@ def submit(
     received_at = (received_at or datetime.now(UTC)).astimezone(UTC)
     submission_id = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
     contract = load_contract(kind)
-    archived, checked = _archive_and_check(path, _Slot(contract, parsed, institution, settings, ledger, submission_id))
+    archived, checked = _archive_and_check(
+        path, _Request(contract, parsed, institution, settings, ledger, submission_id)
+    )
     issues, row_issues, rows, staged = checked.issues, checked.row_issues, checked.rows, checked.staged
 
     folder = archived.folder / submission_id
@@ -185,8 +188,8 @@ def submit(
 
 
 @dataclass(frozen=True)
-class _Slot:
-    """What checking one submission needs to know besides the file."""
+class _Request:
+    """The submission being taken in: what checking it needs to know besides the file."""
 
     contract: Contract
     period: Period
@@ -208,22 +211,22 @@ class _Checked:
             self.staged.unlink(missing_ok=True)
 
 
-def _archive_and_check(path: Path, slot: _Slot) -> tuple[ArchivedFile, _Checked]:
+def _archive_and_check(path: Path, request: _Request) -> tuple[ArchivedFile, _Checked]:
     """Archive the file and check it at the same time (the copy and its hash run in a thread
     while the rules run on the file as sent). Should the file change while being read, it is
     checked again from the archived copy, so the verdict is always about the bytes archived.
     A file already accepted with the same content is a DUPLICATE: its findings are dropped."""
     before = path.stat()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="archive") as pool:
-        archiving = pool.submit(archive_file, path, slot.settings.archive_dir)
-        checked = _check_and_stage(path, before.st_size, slot)
+        archiving = pool.submit(archive_file, path, request.settings.archive_dir)
+        checked = _check_and_stage(path, before.st_size, request)
         archived = archiving.result()
     after = path.stat()
     if (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns) or after.st_size != archived.size:
         checked.discard()
-        checked = _check_and_stage(archived.path, archived.size, slot)
-    already = slot.ledger.find_accepted_with_hash(
-        slot.institution, slot.contract.kind, str(slot.period), archived.sha256
+        checked = _check_and_stage(archived.path, archived.size, request)
+    already = request.ledger.find_accepted_with_hash(
+        request.institution, request.contract.kind, str(request.period), archived.sha256
     )
     if already is not None:
         checked.discard()
@@ -231,18 +234,18 @@ def _archive_and_check(path: Path, slot: _Slot) -> tuple[ArchivedFile, _Checked]
     return archived, checked
 
 
-def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
+def _check_and_stage(path: Path, size: int, request: _Request) -> _Checked:
     """Every rule, batch by batch; the rows are staged for the lake as they are checked, and the
     staged file is kept only when no error was found."""
-    contract, period, settings, ledger = slot.contract, slot.period, slot.settings, slot.ledger
+    contract, period, settings, ledger = request.contract, request.period, request.settings, request.ledger
     if size > settings.max_upload_bytes:
         size_mb = f"{size / 1024 / 1024:.1f}"
         issue = Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})
         return _Checked([issue], no_row_issues(), 0, None)
-    roster = ledger.current(slot.institution, "staffing", str(period)) if contract.kind == "training" else None
+    roster = ledger.current(request.institution, "staffing", str(period)) if contract.kind == "training" else None
     roster_path = settings.home / roster.lake_path if roster is not None and roster.lake_path else None
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.secrets_dir), roster=roster_path)
-    staged = StagedRows(settings.lake_dir, contract, slot.submission_id)
+    staged = StagedRows(settings.lake_dir, contract, request.submission_id)
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
     def stage_now(typed: pl.DataFrame) -> pl.DataFrame | None:
@@ -277,5 +280,5 @@ def _check_and_stage(path: Path, size: int, slot: _Slot) -> _Checked:
     if contract.kind == "training" and roster_path is None:
         issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
-        issues.extend(headcount_jump(checked.rows, ledger, slot.institution, period))
+        issues.extend(headcount_jump(checked.rows, ledger, request.institution, period))
     return _Checked(issues, checked.row_issues, checked.rows, staged.close())

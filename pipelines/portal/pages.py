@@ -5,18 +5,17 @@ the OpenAPI description."""
 
 import json
 from datetime import UTC, datetime
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
 import jinja2
-import yaml
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from pipelines.common.periods import Period, period_of
 from pipelines.common.registry import institutions
+from pipelines.common.texts import Texts
 from pipelines.contract.model import KINDS, LANGUAGES, load_contract
 from pipelines.intake.receipts import first_problems, headline
 from pipelines.intake.storing.ledger import Ledger
@@ -35,16 +34,12 @@ TEMPLATES = Jinja2Templates(  # every page escaped: file contents reach the rece
 router = APIRouter(include_in_schema=False)
 
 
-@cache
-def _words() -> dict:
-    with open(TEMPLATES_DIR / "portal_text.yaml", encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+PORTAL_TEXTS = Texts(TEMPLATES_DIR / "portal_text.yaml")
 
 
 def translator(lang: str):
     def t(key: str, **values: Any) -> str:
-        texts = _words()[key]
-        return (texts.get(lang) or texts["en"]).format(**values)
+        return PORTAL_TEXTS.say(key, lang, **values)
 
     return t
 

@@ -4,7 +4,6 @@ assets both call `produce`."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -14,6 +13,7 @@ from pathlib import Path
 import duckdb
 import jinja2
 
+from pipelines.common.atomic import replace_text, replace_with
 from pipelines.common.periods import Period
 from pipelines.common.settings import Settings
 from pipelines.contract.model import LANGUAGES
@@ -84,13 +84,7 @@ def render_html(data: ReportData, lang: str, today: date) -> str:
 def write_pdf(html: str, target: Path) -> None:
     from weasyprint import HTML  # imported here: it is slow to import and only reports need it
 
-    HTML(string=html, base_url=str(target.parent)).write_pdf(target)
-
-
-def _write_text(path: Path, text: str) -> None:
-    staging = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    staging.write_text(text, encoding="utf-8")
-    staging.replace(path)
+    replace_with(target, HTML(string=html, base_url=str(target.parent)).write_pdf)
 
 
 def produce(
@@ -124,7 +118,7 @@ def produce(
                 progress(f"{period} {geo} {lang}")
                 html = render_html(data, lang, today)
                 target = ReportFile(geo, lang, folder / f"{geo}.{lang}.html", folder / f"{geo}.{lang}.pdf")
-                _write_text(target.html, html)
+                replace_text(target.html, html)
                 write_pdf(html, target.pdf)
                 produced.append(target)
     write_index(settings)
@@ -145,7 +139,7 @@ def write_index(settings: Settings) -> Path:
         ordered = sorted(found, key=lambda geo: (geo != AMERICAS, geo))
         periods.append((folder.name, [(geo, names.get(geo, geo), found[geo]) for geo in ordered]))
     index = root / "index.html"
-    _write_text(index, _templates().get_template("index.html.j2").render(title="Regional summaries", periods=periods))
+    replace_text(index, _templates().get_template("index.html.j2").render(title="Regional summaries", periods=periods))
     return index
 
 

@@ -9,7 +9,6 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -67,22 +66,3 @@ def _copy(source: BinaryIO, target: BinaryIO) -> None:
         source.seek(0)
         target.seek(0)
         shutil.copyfileobj(source, target, CHUNK)
-
-
-def write_once(path: Path, data: bytes) -> None:
-    """Write a new file atomically; an existing file is never replaced."""
-    write_once_with(path, lambda temporary: temporary.write_bytes(data))
-
-
-def write_once_with(path: Path, write: Callable[[Path], object]) -> None:
-    """`write_once` for content written by `write(temporary_path)` (large files, streamed)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".tmp-", delete=False) as handle:
-        temporary = Path(handle.name)
-    try:
-        write(temporary)
-        with open(temporary, "rb") as written:
-            os.fsync(written.fileno())
-        os.link(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

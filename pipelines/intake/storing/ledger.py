@@ -13,6 +13,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipelines.common.atomic import replace_with
 from pipelines.common.sqlite import connect, initialise
 
 ACCEPTED_STATUSES = ("ACCEPTED", "ACCEPTED_WITH_WARNINGS")
@@ -165,10 +166,7 @@ class Ledger:
                 ("rule_counts", pa.string()),
             ]),
         )  # fmt: skip
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_suffix(".tmp")
-        pq.write_table(table, staging)
-        staging.replace(path)
+        replace_with(path, lambda temporary: pq.write_table(table, temporary))
         return len(rows)
 
     def accepted_since(self, position: int, limit: int) -> list[tuple[int, LedgerRow]]:
