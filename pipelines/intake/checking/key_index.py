@@ -29,9 +29,8 @@ from pipelines.contract.issues import ROW_ISSUE_SCHEMA, no_row_issues
 from pipelines.contract.model import Contract
 from pipelines.intake.background import OneBehind
 
-# About 300,000 rows and 8 MB of hashes a bucket. Measured: at 5M rows (617 MB) 16 buckets were
-# 0.25-0.3 s faster than 64, whose fixed costs add up; at 20M rows 16 buckets peaked 0.17 GiB
-# higher than 64 (larger buckets in memory at the end).
+# About 300,000 rows and 8 MB of hashes a bucket: fewer buckets cost less (each has fixed costs),
+# more keep the comparison at the end small in memory (docs/performance.md, "Figures behind the code").
 FILE_BYTES_PER_BUCKET = 40 << 20
 MAX_BUCKETS = 256  # a bucket's number is a UInt8
 READING = 2  # buckets read and compared at once, at the end
@@ -81,7 +80,7 @@ class KeyIndex:
     def _append(self, spilled: pl.DataFrame) -> None:
         values = spilled.select("row", "value").to_arrow(compat_level=pl.CompatLevel.oldest())  # text copied out
         self._writer(_VALUES, values.schema).write_table(values)
-        # one thread sorts a batch's few bytes faster than the pool: 0.6 ms against 4.8 with the counts
+        # one thread sorts a batch's few bytes faster than the thread pool (measured with the counts)
         hashes = spilled.select("bucket", "row", *(f"h{i}" for i in range(len(_SEEDS)))).sort(
             "bucket", multithreaded=False
         )
