@@ -1,0 +1,1 @@
+"""The `ciess` command line, the demo, and the in-process warehouse build."""

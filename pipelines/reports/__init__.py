@@ -1,0 +1,2 @@
+"""The regional summaries: data from the published marts, words and numbers per language, charts,
+HTML and PDF."""
