@@ -13,12 +13,9 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from pipelines.common.periods import Period
+from pipelines.warehouse import catalog
 
 TEXT_FILE = Path(__file__).with_name("templates") / "report_text.yaml"
-PERCENT_MEASURES = ("training_coverage", "completion_rate", "certification_rate", "ciess_hours_share",
-                    "female_coverage", "male_coverage")  # fmt: skip
-COUNT_MEASURES = ("headcount", "staff_trained", "participants", "completions", "closed_enrolments",
-                  "certifications")  # fmt: skip
 
 
 @cache
@@ -43,12 +40,14 @@ class Words:
         return texts.get(self.lang) or texts["en"]
 
     def value(self, name: str, value: Any) -> str:
-        """A measure as a reader expects it: percentages, counts, or two decimals."""
+        """A measure as a reader expects it, by its unit in the dbt project (meta unit of the marts'
+        columns): shares as percentages, counts as whole numbers, anything else with two decimals."""
         if value is None:
             return self("not_available")
-        if name in PERCENT_MEASURES:
+        unit = catalog.unit_of(name)
+        if unit == "ratio":
             return format_percent(value, format="#,##0.0%", locale=self.locale)
-        if name in COUNT_MEASURES:
+        if unit == "count":
             return format_decimal(value, format="#,##0", locale=self.locale)
         return format_decimal(value, format="#,##0.00", locale=self.locale)
 

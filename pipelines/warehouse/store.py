@@ -3,7 +3,8 @@
 dbt builds into the build database, which only the pipeline opens. When every dbt test and every
 Great Expectations check has passed, the build's marts are copied beside the published database
 and switched in with one rename, so analysts (read-only) never see a half-built or failed build and
-never block the pipeline.
+never block the pipeline. Which marts are published is the dbt project's meta `published`, read
+from dbt's manifest (`catalog.published_marts()`).
 """
 
 from __future__ import annotations
@@ -16,20 +17,15 @@ from pathlib import Path
 import duckdb
 
 from pipelines.common.settings import Settings
+from pipelines.warehouse import catalog
 
-MART_NAMES = (
-    "capacity_by_institution",
-    "capacity_by_country",
-    "capacity_by_subregion",
-    "capacity_americas",
-    "submission_compliance",
-    "training_activity_mix",
-    "submission_rule_counts",
-    "registry_institutions",
-    "registry_subregions",
-    "regional_training_by_theme",
-    "regional_quality_by_rule",
-)
+
+def __getattr__(name: str):
+    # `store.MART_NAMES` of the callers written before the catalog: the published marts, read from
+    # dbt's manifest when first asked (not at import). New code calls catalog.published_marts().
+    if name == "MART_NAMES":
+        return catalog.published_marts()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NothingPublished(Exception):
@@ -59,15 +55,18 @@ def dbt_vars(settings: Settings) -> dict[str, str | int]:
 
 def mart_counts(database: Path) -> dict[str, int]:
     with duckdb.connect(str(database), read_only=True) as connection:
-        return {name: connection.execute(f"select count(*) from marts.{name}").fetchall()[0][0] for name in MART_NAMES}
+        return {
+            name: connection.execute(f"select count(*) from marts.{name}").fetchall()[0][0]
+            for name in catalog.published_marts()
+        }
 
 
 def publish(settings: Settings) -> Path:
     """Copy the checked marts and switch them in atomically; the previous copy stays intact until then.
 
-    Only the `marts` schema is published: the build database also holds the current rows of every
-    submission (the incremental models), which analysts do not query and a copy would have to move
-    at every build."""
+    Only the published marts are (meta `published` in the dbt project): the build database also
+    holds the current rows of every submission (the incremental models), which analysts do not
+    query and a copy would have to move at every build."""
     source = build_database(settings)
     target = published_database(settings)
     staging = target.with_name(f".{target.name}.{os.getpid()}.incoming")
@@ -75,15 +74,8 @@ def publish(settings: Settings) -> Path:
     with duckdb.connect(str(staging)) as connection:
         quoted = str(source).replace("'", "''")
         connection.execute(f"attach '{quoted}' as build (read_only)")
-        marts = [
-            row[0]
-            for row in connection.execute(
-                "select table_name from information_schema.tables "
-                "where table_catalog = 'build' and table_schema = 'marts' and table_type = 'BASE TABLE' order by 1"
-            ).fetchall()
-        ]
         connection.execute("create schema marts")
-        for name in marts:
+        for name in catalog.published_marts():
             connection.execute(f'create table marts."{name}" as select * from build.marts."{name}"')
         connection.execute("detach build")
         connection.execute("checkpoint")

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.warehouse.store import MART_NAMES
+from pipelines.warehouse.catalog import published_marts
 from tests.conftest import EXAMPLES, PERIOD, Ciess
 
 pytestmark = pytest.mark.warehouse
@@ -49,7 +49,7 @@ def _loaded_by(ciess: Ciess) -> dict[tuple[str, str], str]:
 def _marts(ciess: Ciess) -> dict[str, list[tuple]]:
     with duckdb.connect(str(ciess.home / "warehouse" / "published.duckdb"), read_only=True) as connection:
         return {name: sorted(connection.execute(f"select * from marts.{name}").fetchall(), key=repr)
-                for name in MART_NAMES}  # fmt: skip
+                for name in published_marts()}  # fmt: skip
 
 
 def _same(left, right) -> bool:
@@ -59,7 +59,7 @@ def _same(left, right) -> bool:
 
 
 def _assert_same_marts(incremental: dict[str, list[tuple]], full: dict[str, list[tuple]]) -> None:
-    for name in MART_NAMES:
+    for name in published_marts():
         assert len(incremental[name]) == len(full[name]), name
         for got, expected in zip(incremental[name], full[name], strict=True):
             assert len(got) == len(expected) and all(map(_same, got, expected)), (name, got, expected)

@@ -19,7 +19,7 @@ select
     rule,
     status,
     count(distinct submission_id) as submissions,
-    sum(issues) as issues
+    cast(sum(issues) as bigint) as issues
 from issues
 group by subregion_code, period, rule, status
 union all
@@ -29,6 +29,6 @@ select
     rule,
     status,
     count(distinct submission_id) as submissions,
-    sum(issues) as issues
+    cast(sum(issues) as bigint) as issues
 from issues
 group by period, rule, status

@@ -6,7 +6,7 @@ with by_subregion as (
         mix.period,
         mix.thematic_area,
         sum(mix.completed_hours) as completed_hours,
-        sum(mix.completions) as completions
+        cast(sum(mix.completions) as bigint) as completions
     from {{ ref('training_activity_mix') }} as mix
     inner join {{ ref('registry_institutions') }} as institutions
         on mix.institution_code = institutions.institution_code
@@ -26,6 +26,6 @@ select
     period,
     thematic_area,
     sum(completed_hours) as completed_hours,
-    sum(completions) as completions
+    cast(sum(completions) as bigint) as completions
 from by_subregion
 group by period, thematic_area
