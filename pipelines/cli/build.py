@@ -17,7 +17,7 @@ import dagster as dg
 
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.warehouse import store
+from pipelines.warehouse import databases
 
 DAGSTER_CONFIG = "telemetry:\n  enabled: false\n"
 
@@ -113,7 +113,7 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False) -> Buil
 
 
 def build_log(settings: Settings) -> Path:
-    return store.warehouse_dir(settings) / "build.log"
+    return databases.warehouse_dir(settings) / "build.log"
 
 
 def summarise(result: dg.ExecuteInProcessResult, settings: Settings, seconds: float) -> BuildSummary:
@@ -141,7 +141,7 @@ def summarise(result: dg.ExecuteInProcessResult, settings: Settings, seconds: fl
         message = next((line for line in reversed(lines) if any(c.isalpha() for c in line)), "failed")
         summary.failed_steps.append(f"{event.step_key}: {message}")
     if ("published_warehouse",) in materialized:
-        published = store.published_database(settings)
+        published = databases.published_database(settings)
         summary.published = str(published)
-        summary.mart_rows = store.mart_counts(published)
+        summary.mart_rows = databases.mart_counts(published)
     return summary

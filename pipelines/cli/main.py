@@ -101,7 +101,7 @@ def demo_command(settings: Settings, scale: float | None) -> None:
 
     from pipelines.cli.build import run_build
     from pipelines.cli.output import render
-    from pipelines.warehouse.store import query
+    from pipelines.warehouse.databases import query
 
     click.echo("\nBuilding the warehouse (ciess build) ...", err=True)
     summary = run_build(settings, say=lambda line: click.echo(line, err=True))
@@ -190,7 +190,7 @@ def query_command(settings: Settings, sql: str, output_format: str) -> None:
     import duckdb
 
     from pipelines.cli.output import render
-    from pipelines.warehouse.store import NothingPublished, query
+    from pipelines.warehouse.databases import NothingPublished, query
 
     try:
         result = query(settings, sql)
@@ -221,7 +221,7 @@ def report_command(settings: Settings, period: str, subregions: tuple[str, ...],
 
     from pipelines.common.periods import PeriodError
     from pipelines.reports.regional import UnknownReport, produce, reports_dir
-    from pipelines.warehouse.store import NothingPublished
+    from pipelines.warehouse.databases import NothingPublished
 
     try:
         parsed = Period.parse(period)

@@ -20,7 +20,7 @@ from pipelines.contract.model import LANGUAGES
 from pipelines.reports import charts
 from pipelines.reports.data import AMERICAS, HEADLINE_MEASURES, ReportData, geos, load_report_data
 from pipelines.reports.wording import Words
-from pipelines.warehouse.store import NothingPublished, published_database
+from pipelines.warehouse.databases import NothingPublished, published_database
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 
 from pipelines.common.periods import Period
+from pipelines.common.texts import Texts
 from pipelines.warehouse import catalog
 
-TEXT_FILE = Path(__file__).with_name("templates") / "report_text.yaml"
-
-
-@cache
-def _text() -> dict:
-    with open(TEXT_FILE, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+REPORT_TEXTS = Texts(Path(__file__).with_name("templates") / "report_text.yaml")
 
 
 class Words:
@@ -32,12 +25,10 @@ class Words:
         self.locale = Locale.parse(lang)
 
     def __call__(self, key: str, **values: Any) -> str:
-        texts = _text()[key]
-        return (texts.get(self.lang) or texts["en"]).format(**values)
+        return REPORT_TEXTS.say(key, self.lang, **values)
 
     def measure(self, name: str) -> str:
-        texts = _text()["measures"][name]
-        return texts.get(self.lang) or texts["en"]
+        return REPORT_TEXTS.say(f"measures.{name}", self.lang)
 
     def value(self, name: str, value: Any) -> str:
         """A measure as a reader expects it, by its unit in the dbt project (meta unit of the marts'

@@ -6,7 +6,7 @@ Expectations suite, the reports and the Dagster wiring, so that no Python list r
 
 model `config: meta:`
     published             true: the mart is copied into the published database analysts query
-                          (`store.publish`), and the publish step waits for it.
+                          (`databases.publish`), and the publish step waits for it.
     plausibility_checked  true: the Great Expectations suite (`plausibility.check_marts`) validates it
                           before publishing, as a blocking check.
     grain                 what one row is, in words ("institution x period"). The key columns

@@ -54,7 +54,7 @@ from pipelines.common.registry import institutions, subregions
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS
 from pipelines.intake.storing.ledger import ACCEPTED_STATUSES
-from pipelines.warehouse import catalog, store
+from pipelines.warehouse import catalog, databases
 
 RANGES_BY_UNIT = {"hours": (0, None), "fte": (0, None), "score": (-100, 100)}
 RANGES_BY_COLUMN = {"hours_per_employee": (0, 2000)}  # instead of its unit's range
@@ -71,7 +71,7 @@ class MartCheck:
 def expected_values(settings: Settings) -> dict[str, list[str]]:
     """The values each registry dimension must take in a complete mart, by key column."""
     registry = institutions()
-    export = str(store.ledger_export(settings))
+    export = str(databases.ledger_export(settings))
     with duckdb.connect() as connection:
         periods = connection.execute(
             "select distinct period from read_parquet(?) where list_contains(?, status) order by 1",

@@ -7,7 +7,7 @@ import dagster as dg
 from pipelines.contract.model import KINDS
 from pipelines.defs.resources import CiessHome
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.warehouse import store
+from pipelines.warehouse import databases
 
 LAKE_TABLES = (*KINDS, "submissions")
 EVENTS_PER_TICK = 500  # a sensor tick reports at most this many submissions; the next tick goes on
@@ -24,7 +24,7 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     settings = ciess.settings()
     settings.ensure()
     ledger = Ledger(settings.ledger_path)
-    submissions = ledger.export_parquet(store.ledger_export(settings))
+    submissions = ledger.export_parquet(databases.ledger_export(settings))
     current = ledger.current_versions()
     for kind in KINDS:
         rows = [row for row in current if row.kind == kind]

@@ -3,21 +3,18 @@
 import dagster as dg
 
 from pipelines.defs.resources import CiessHome
-from pipelines.warehouse import plausibility, store
-
-CHECKED_MARTS = ("capacity_by_institution", "capacity_by_country", "capacity_by_subregion", "capacity_americas",
-                 "submission_compliance")  # fmt: skip
+from pipelines.warehouse import catalog, databases, plausibility
 
 
 @dg.multi_asset_check(
     specs=[
         dg.AssetCheckSpec("plausibility", asset=["marts", name], blocking=True, description="Great Expectations suite")
-        for name in CHECKED_MARTS
+        for name in catalog.checked_marts()
     ],
 )
 def marts_plausibility(context: dg.AssetCheckExecutionContext, ciess: CiessHome):
     settings = ciess.settings()
-    for check in plausibility.check_marts(settings, store.build_database(settings), CHECKED_MARTS):
+    for check in plausibility.check_marts(settings, databases.build_database(settings), catalog.checked_marts()):
         yield dg.AssetCheckResult(
             asset_key=["marts", check.mart],
             check_name="plausibility",

@@ -7,7 +7,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from pipelines.defs.resources import CiessHome, warehouse_dbt_project
 from pipelines.defs.warehouse.translator import WarehouseTranslator
-from pipelines.warehouse import store
+from pipelines.warehouse import databases
 
 
 class DbtBuildConfig(dg.Config):
@@ -26,9 +26,9 @@ def dbt_models() -> dg.Definitions:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, ciess: CiessHome, config: DbtBuildConfig
     ):
         settings = ciess.settings()
-        store.warehouse_dir(settings).mkdir(parents=True, exist_ok=True)
+        databases.warehouse_dir(settings).mkdir(parents=True, exist_ok=True)
         # Unit tests check the KPI formulas, not the data: `make test` runs them, a build does not.
-        args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(store.dbt_vars(settings))]
+        args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(databases.dbt_vars(settings))]
         yield from dbt.cli([*args, *(["--full-refresh"] if config.full_refresh else [])], context=context).stream()
 
     return dg.Definitions(assets=[warehouse_models])

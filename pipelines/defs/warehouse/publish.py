@@ -3,18 +3,18 @@
 import dagster as dg
 
 from pipelines.defs.resources import CiessHome
-from pipelines.warehouse import store
+from pipelines.warehouse import catalog, databases
 
 
 @dg.asset(
-    deps=[dg.AssetKey(["marts", name]) for name in store.MART_NAMES],
+    deps=[dg.AssetKey(["marts", name]) for name in catalog.published_marts()],
     group_name="marts",
     description="The checked build, switched in atomically as the read-only database analysts query.",
 )
 def published_warehouse(ciess: CiessHome) -> dg.MaterializeResult:
     settings = ciess.settings()
-    path = store.publish(settings)
-    counts = store.mart_counts(path)
+    path = databases.publish(settings)
+    counts = databases.mart_counts(path)
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(path)), **{f"rows_{k}": v for k, v in counts.items()}}
     )

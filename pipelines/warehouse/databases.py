@@ -1,4 +1,5 @@
-"""The warehouse files and the publish step (write, audit, publish).
+"""The build and the published databases: where they are, the publish step (write, audit, publish),
+and read-only queries.
 
 dbt builds into the build database, which only the pipeline opens. When every dbt test and every
 Great Expectations check has passed, the build's marts are copied beside the published database
@@ -16,16 +17,9 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.common.atomic import replace_text
 from pipelines.common.settings import Settings
 from pipelines.warehouse import catalog
-
-
-def __getattr__(name: str):
-    # `store.MART_NAMES` of the callers written before the catalog: the published marts, read from
-    # dbt's manifest when first asked (not at import). New code calls catalog.published_marts().
-    if name == "MART_NAMES":
-        return catalog.published_marts()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class NothingPublished(Exception):
@@ -82,8 +76,9 @@ def publish(settings: Settings) -> Path:
     with duckdb.connect(str(staging), read_only=True) as connection:  # the copy opens and holds the marts
         connection.execute("select count(*) from marts.capacity_americas").fetchall()
     os.replace(staging, target)
-    (warehouse_dir(settings) / "published.json").write_text(
-        json.dumps({"published": str(target), "marts": mart_counts(target)}, indent=2) + "\n"
+    replace_text(
+        warehouse_dir(settings) / "published.json",
+        json.dumps({"published": str(target), "marts": mart_counts(target)}, indent=2) + "\n",
     )
     return target
 
