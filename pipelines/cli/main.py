@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.cli.marts import describe_command, tables_command
 from pipelines.common.periods import Period
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS, LANGUAGES
@@ -326,6 +327,10 @@ def institutions_command() -> None:
             f"{institution.code:<16} {institution.country_iso2}  {institution.subregion_code:<32} "
             f"{institution.language}  {institution.name}"
         )
+
+
+cli.add_command(tables_command)
+cli.add_command(describe_command)
 
 
 def main() -> None:

@@ -53,6 +53,16 @@ class CatalogError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class MartColumn:
+    """One column of a mart as the dbt docs describe it."""
+
+    name: str
+    data_type: str
+    unit: str | None
+    description: str
+
+
+@dataclass(frozen=True)
 class Mart:
     name: str
     published: bool
@@ -60,6 +70,15 @@ class Mart:
     grain: str
     columns: dict[str, str]  # column -> unit, in the order of the yml
     key_columns: tuple[str, ...]
+    description: str = ""
+    described_columns: tuple[MartColumn, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        """The description's first sentence: what question the mart answers, in one line."""
+        text = " ".join(self.description.split())
+        end = text.find(". ")
+        return text if end < 0 else text[: end + 1]
 
 
 def manifest_path() -> Path:
@@ -92,6 +111,16 @@ def _marts() -> dict[str, Mart]:
             grain=str(meta.get("grain", "")),
             columns={column: _unit(spec) for column, spec in node["columns"].items()},
             key_columns=keys.get(unique_id, ()),
+            description=node.get("description") or "",
+            described_columns=tuple(
+                MartColumn(
+                    name=column,
+                    data_type=(spec.get("data_type") or "").upper(),
+                    unit=_unit(spec),
+                    description=" ".join((spec.get("description") or "").split()),
+                )
+                for column, spec in node["columns"].items()
+            ),
         )
         if mart.published:
             _require_complete(mart, node)
@@ -152,6 +181,14 @@ def _mart(name: str) -> Mart:
         return _marts()[name]
     except KeyError:
         raise CatalogError(f"no mart {name!r} in dbt's manifest {manifest_path()}") from None
+
+
+def mart(name: str) -> Mart:
+    """Everything the dbt project says of one mart (CatalogError names the published ones if unknown)."""
+    found = _marts().get(name)
+    if found is None or not found.published:
+        raise CatalogError(f"no published mart {name!r}; the marts are: {', '.join(published_marts())}")
+    return found
 
 
 def published_marts() -> tuple[str, ...]:
