@@ -9,7 +9,7 @@ export CIESS_HOME ?= $(abspath data)
 export DAGSTER_HOME ?= $(CIESS_HOME)/dagster
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test bench bench-build lint check-defs dagster-home install lock clean
+.PHONY: demo test test-fast bench bench-build lint check-defs dagster-home install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ check-defs: $(STAMP) $(MANIFEST) dagster-home
 
 test: $(STAMP) $(MANIFEST) lint check-defs
 	$(BIN)/pytest -n 2 -q
+
+# While you work: every test but those that build a warehouse (marked `warehouse`), in under a minute.
+test-fast: $(STAMP) $(MANIFEST)
+	$(BIN)/pytest -n 2 -q -m "not warehouse"
 
 # Re-create the full lock from the pins in pyproject.toml in a throw-away venv.
 lock:

@@ -1,19 +1,32 @@
-"""Shared fixtures: every test gets its own home folder; the CLI is driven as a user types it."""
+"""Shared fixtures: every test gets its own home folder; the CLI is driven as a user types it.
+
+A warehouse build (`ciess build`) takes seconds, so the built homes that tests start from are
+built once per run (`example_home`, `sample`) and every test gets a copy of its own (`copy_home`).
+Tests that need one are marked `warehouse` (`make test-fast` leaves them out).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from filelock import FileLock
 
 from pipelines.cli.main import cli
 from pipelines.common.paths import SCHEMAS_DIR
+from pipelines.common.periods import Period
 
 EXAMPLES = {kind: SCHEMAS_DIR / kind / "examples" for kind in ("staffing", "training")}
 PERIOD = "2026-Q2"  # the examples are written for this quarter
+# The generated sample of `sample`: a few institutions of three subregions, two quarters.
+SAMPLE_INSTITUTIONS = ["AR-ANSES", "BR-INSS", "CL-IPS", "UY-BPS", "BO-CNS", "PE-ONP", "HT-ONA"]
+SAMPLE_PERIODS = [Period(2026, 1), Period(2026, 2)]
 
 
 @dataclass
@@ -54,3 +67,94 @@ def roster_accepted(ciess: Ciess) -> Ciess:
     result = ciess.submit(EXAMPLES["staffing"] / "valid.csv", kind="staffing")
     assert result.receipt["status"] == "ACCEPTED"
     return ciess
+
+
+BUILT_HOMES = {"example_home", "sample"}  # the session fixtures that build a warehouse
+
+
+def pytest_collection_modifyitems(config, items):
+    """A test that starts from a built home must be marked `warehouse`, so that `make test-fast`
+    (`-m "not warehouse"`) leaves every build out. The warehouse tests that build from an empty
+    home run first: they are the longest, and under pytest-xdist one worker runs them while the
+    other builds the shared homes and runs the rest."""
+    unmarked = [item.nodeid for item in items if _uses_built_home(item) and not item.get_closest_marker("warehouse")]
+    if unmarked:
+        raise pytest.UsageError(f"mark `@pytest.mark.warehouse` (they need a built warehouse): {', '.join(unmarked)}")
+    items.sort(key=lambda item: not (item.get_closest_marker("warehouse") and not _uses_built_home(item)))
+
+
+def _uses_built_home(item: pytest.Item) -> bool:
+    return bool(BUILT_HOMES & set(getattr(item, "fixturenames", ())))
+
+
+def _made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """A folder that `make` fills once for the whole run. Under pytest-xdist the first worker that
+    asks makes it and the others wait for it (pytest-xdist: "Making session-scoped fixtures execute
+    only once"); a folder left half-made by a failure is made again."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run
+    folder, done = root / name, root / f"{name}.done"
+    with FileLock(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            make(folder)
+            done.touch()
+    return folder
+
+
+def copy_home(home: Path, tmp_path: Path) -> Ciess:
+    """A copy of a built home for one test, to change at will (ledger, lake, warehouse, Dagster
+    instance and secrets are all inside the home folder)."""
+    copy = tmp_path / "home"
+    shutil.copytree(home, copy)
+    return Ciess(copy)
+
+
+@pytest.fixture(scope="session")
+def example_home(tmp_path_factory) -> Path:
+    """Built once: AR-ANSES's example roster and training file of 2026-Q2 accepted, `ciess build`
+    run and published. Never changed: tests take a copy (`copy_home`)."""
+
+    def make(folder: Path) -> None:
+        ciess = Ciess(folder / "home")
+        for kind in ("staffing", "training"):
+            assert ciess.submit(EXAMPLES[kind] / "valid.csv", kind=kind).receipt["status"] == "ACCEPTED"
+        result = ciess.run("build")
+        assert result.exit_code == 0, result.output
+        assert "Published:" in result.stdout
+
+    return _made_once(tmp_path_factory, "example-home", make) / "home"
+
+
+@dataclass(frozen=True)
+class Sample:
+    home: Path
+    current: dict[tuple[str, str, str], Path]  # (institution, kind, period) -> file of its newest accepted version
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory) -> Sample:
+    """Built once: a generated sample of SAMPLE_INSTITUTIONS x SAMPLE_PERIODS (every file, in the
+    order and at the moments it was generated for, through the intake), `ciess build` run and
+    published. Never changed: tests take a copy (`copy_home`)."""
+    from pipelines.common.settings import Settings
+    from pipelines.intake.submission import submit
+    from sources.generator import generate
+
+    def make(folder: Path) -> None:
+        settings = Settings.from_env(folder / "home")
+        current = {}
+        for planned in generate(folder / "samples", periods=SAMPLE_PERIODS, scale=0.004,
+                                institutions=SAMPLE_INSTITUTIONS):  # fmt: skip
+            result = submit(planned.path, planned.institution, planned.kind, planned.period, settings,
+                            received_at=planned.received_at)  # fmt: skip
+            if result.status.startswith("ACCEPTED"):
+                current[(planned.institution, planned.kind, planned.period)] = str(planned.path)
+        assert Ciess(settings.home).run("build").exit_code == 0
+        (folder / "current.json").write_text(json.dumps([[*key, path] for key, path in current.items()]))
+
+    folder = _made_once(tmp_path_factory, "sample", make)
+    rows = json.loads((folder / "current.json").read_text())
+    return Sample(folder / "home", {tuple(row[:3]): Path(row[3]) for row in rows})

@@ -11,30 +11,17 @@ import pypdf
 import pytest
 
 from pipelines.common.periods import Period
-from pipelines.common.settings import Settings
-from pipelines.intake.submission import submit
-from sources.generator import generate
-from tests.conftest import Ciess
+from tests.conftest import Ciess, copy_home
 
-pytestmark = pytest.mark.warehouse
 PERIOD = "2026-Q2"
 SUBREGION = "SOUTHERN_CONE"
 EXPECTED_PAGES = 5  # headline and trend; institutions; coverage chart; themes, missing, late; data quality
 
 
 @pytest.fixture(scope="module")
-def reported(tmp_path_factory) -> Ciess:
-    """A small warehouse (two quarters, a few institutions) built and published, and its reports."""
-    root = tmp_path_factory.mktemp("reports")
-    ciess = Ciess(root / "home")
-    settings = Settings.from_env(ciess.home)
-    institutions = ["AR-ANSES", "BR-INSS", "CL-IPS", "UY-BPS", "BO-CNS", "HT-ONA"]
-    for planned in generate(root / "samples", periods=[Period(2026, 1), Period(2026, 2)], scale=0.004,
-                            institutions=institutions):  # fmt: skip
-        submit(
-            planned.path, planned.institution, planned.kind, planned.period, settings, received_at=planned.received_at
-        )
-    assert ciess.run("build").exit_code == 0
+def reported(sample, tmp_path_factory) -> Ciess:
+    """A small warehouse (two quarters, a few institutions: a copy of the built sample) and its reports."""
+    ciess = copy_home(sample.home, tmp_path_factory.mktemp("reports"))
     result = ciess.run("report", "--period", PERIOD, "--subregion", SUBREGION, "--lang", "es", "--lang", "en")
     assert result.exit_code == 0, result.output
     return ciess
@@ -93,6 +80,7 @@ def _number(text: str, lang: str) -> float:
     return float(raw)
 
 
+@pytest.mark.warehouse
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_headline_figures_are_the_subregion_mart(reported, lang):
     (mart,) = _mart(
@@ -106,11 +94,13 @@ def test_headline_figures_are_the_subregion_mart(reported, lang):
     assert _number(page.headline["completion_rate"], lang) == pytest.approx(100 * mart["completion_rate"], abs=0.05)
 
 
+@pytest.mark.warehouse
 def test_decimal_separators_follow_the_language(reported):
     assert "," in _page(reported, "es").headline["hours_per_employee"]
     assert "." in _page(reported, "en").headline["hours_per_employee"]
 
 
+@pytest.mark.warehouse
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_institution_table_is_the_institution_mart(reported, lang):
     marts = _mart(
@@ -123,6 +113,7 @@ def test_institution_table_is_the_institution_mart(reported, lang):
             assert _number(page.rows[row["institution_code"]]["headcount"], lang) == row["headcount"]
 
 
+@pytest.mark.warehouse
 def test_names_and_dates_are_in_the_reader_language(reported):
     spanish = (reported.home / "reports" / PERIOD / f"{SUBREGION}.es.html").read_text(encoding="utf-8")
     english = (reported.home / "reports" / PERIOD / f"{SUBREGION}.en.html").read_text(encoding="utf-8")
@@ -133,12 +124,14 @@ def test_names_and_dates_are_in_the_reader_language(reported):
     assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', spanish) and "<link" not in spanish  # nothing fetched
 
 
+@pytest.mark.warehouse
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_pdf_has_the_expected_pages(reported, lang):
     pdf = reported.home / "reports" / PERIOD / f"{SUBREGION}.{lang}.pdf"
     assert len(pypdf.PdfReader(pdf).pages) == EXPECTED_PAGES
 
 
+@pytest.mark.warehouse
 def test_index_lists_every_report(reported):
     index = (reported.home / "reports" / "index.html").read_text(encoding="utf-8")
     for lang in ("es", "en"):
@@ -146,6 +139,7 @@ def test_index_lists_every_report(reported):
         assert f'href="{PERIOD}/{SUBREGION}.{lang}.pdf"' in index
 
 
+@pytest.mark.warehouse
 def test_report_of_a_quarter_without_data_says_so(reported):
     result = reported.run("report", "--period", "2019-Q1")
     assert result.exit_code == 2
