@@ -29,6 +29,10 @@ def dbt_models() -> dg.Definitions:
         databases.warehouse_dir(settings).mkdir(parents=True, exist_ok=True)
         # Unit tests check the KPI formulas, not the data: `make test` runs them, a build does not.
         args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(databases.dbt_vars(settings))]
-        yield from dbt.cli([*args, *(["--full-refresh"] if config.full_refresh else [])], context=context).stream()
+        args += ["--full-refresh"] if config.full_refresh else []
+        # dbt's files (manifest, compiled SQL, partial parse) go to the home, one folder reused build
+        # after build: the next build parses only what changed, and nothing piles up in the project.
+        target = databases.warehouse_dir(settings) / "dbt"
+        yield from dbt.cli(args, context=context, target_path=target).stream()
 
     return dg.Definitions(assets=[warehouse_models])
