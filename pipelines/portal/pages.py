@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import jinja2
 from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from pipelines.common.periods import Period, period_of
@@ -24,6 +24,7 @@ from pipelines.portal.dependencies import COOKIE_TOKEN, LedgerDep, SettingsDep, 
 from pipelines.portal.language import choose_language
 from pipelines.portal.uploads import receive_upload
 from pipelines.portal.visibility import visible_history, visible_submission
+from pipelines.warehouse import dictionary
 
 COOKIE_LANG = "ciess_lang"
 TEMPLATES_DIR = Path(__file__).with_name("templates")
@@ -144,3 +145,18 @@ def receipt_issues(submission_id: str, principal: WebPrincipal, settings: Settin
     row = visible_submission(ledger, principal, submission_id)
     headers = {"Content-Disposition": f'attachment; filename="issues-{submission_id}.csv"'}
     return Response((settings.home / row.issues_path).read_bytes(), media_type="text/csv", headers=headers)
+
+
+@router.get("/docs/data-dictionary", response_class=HTMLResponse)
+def data_dictionary_page(principal: WebPrincipal, settings: SettingsDep):
+    """The data dictionary of the last publish (dbt's static docs), for an operator only: 403 for an
+    institution (it documents the whole warehouse, not one institution's files), 404 before a build."""
+    if principal is None:
+        return RedirectResponse("/", status_code=303)
+    if not principal.is_operator:
+        raise HTTPException(403, "the data dictionary is for CIESS operators only; sign in with an operator token")
+    try:
+        path = dictionary.published_dictionary(settings)
+    except dictionary.NoDictionary:
+        raise HTTPException(404, "no data dictionary yet: `ciess build` makes one when it publishes") from None
+    return FileResponse(path, media_type="text/html")
