@@ -88,3 +88,17 @@ def test_install_refuses_a_missing_page_and_a_page_that_would_reach_the_network(
     installed = dictionary.install(target, settings)
     assert installed == dictionary.published_dictionary(settings)
     assert installed.read_text(encoding="utf-8") == "<!DOCTYPE html><title>dbt Docs</title>"
+
+
+def test_the_dictionary_is_made_again_only_when_the_dbt_project_changed(tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    assert not dictionary.up_to_date(settings)  # nothing yet
+    target = tmp_path / "dbt-target"
+    target.mkdir()
+    (target / dictionary.STATIC_INDEX).write_text("<!DOCTYPE html><title>dbt Docs</title>", encoding="utf-8")
+    (target / "manifest.json").write_text(json.dumps({"metadata": {"send_anonymous_usage_stats": False}}))
+    dictionary.install(target, settings)
+    assert dictionary.up_to_date(settings)  # the next build keeps it
+    fingerprint = settings.home / "docs" / "data-dictionary.fingerprint"
+    fingerprint.write_text("made from another version of the dbt project", encoding="utf-8")
+    assert not dictionary.up_to_date(settings)  # a changed project makes it again

@@ -1,4 +1,5 @@
-"""The data dictionary (`dbt docs generate --static`), made again after every publish."""
+"""The data dictionary (`dbt docs generate --static`), checked after every publish and made again
+when the dbt project changed."""
 
 import tempfile
 import time
@@ -20,6 +21,11 @@ from pipelines.warehouse import dictionary
 def data_dictionary(dbt: DbtCliResource, ciess: CiessHome) -> dg.MaterializeResult:
     settings = ciess.settings()
     started = time.perf_counter()
+    if dictionary.up_to_date(settings):
+        path = dictionary.dictionary_path(settings)
+        return dg.MaterializeResult(
+            metadata={"path": dg.MetadataValue.path(str(path)), "remade": False, "bytes": path.stat().st_size}
+        )
     # Not inside @dbt_assets: no context (dagster-dbt would look for the dbt assets' manifest in it).
     # dbt writes into a folder of its own, removed afterwards: the page is copied out of it.
     with tempfile.TemporaryDirectory(prefix="ciess-dbt-docs-") as target:
@@ -29,6 +35,7 @@ def data_dictionary(dbt: DbtCliResource, ciess: CiessHome) -> dg.MaterializeResu
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),
+            "remade": True,
             "bytes": path.stat().st_size,
             "seconds": round(time.perf_counter() - started, 1),
         }
