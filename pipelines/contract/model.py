@@ -39,7 +39,8 @@ class Column:
     required: bool
     labels: dict[str, str]
     aliases: tuple[str, ...] = ()
-    codes: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()  # the codes of a code column, in the contract's order
+    code_labels: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> language -> label
     min: float | None = None
     max: float | None = None
     min_exclusive: bool = False
@@ -51,6 +52,11 @@ class Column:
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels["en"]
+
+    def code_label(self, code: str, lang: str) -> str:
+        """What a person reads for one code of this column (the code itself when it has no label)."""
+        labels = self.code_labels.get(code, {})
+        return labels.get(lang) or labels.get("en") or code
 
     def header_names(self) -> list[str]:
         """Every spelling accepted for this column's header."""
@@ -113,6 +119,11 @@ def _load_yaml(path) -> dict:
         return yaml.safe_load(handle)
 
 
+def _code(entry: str | dict) -> str:
+    """A code as the contract lists it: `{code: PENSIONS, labels: {en: ..., ...}}` (or a bare code)."""
+    return str(entry["code"] if isinstance(entry, dict) else entry)
+
+
 @cache
 def load_contract(kind: str) -> Contract:
     if kind not in KINDS:
@@ -125,7 +136,12 @@ def load_contract(kind: str) -> Contract:
             required=bool(item["required"]),
             labels=dict(item["labels"]),
             aliases=tuple(item.get("aliases", ())),
-            codes=tuple(item.get("codes", ())),
+            codes=tuple(_code(entry) for entry in item.get("codes", ())),
+            code_labels={
+                _code(entry): dict(entry.get("labels") or {})
+                for entry in item.get("codes", ())
+                if isinstance(entry, dict)
+            },
             min=item.get("min"),
             max=item.get("max"),
             min_exclusive=bool(item.get("min_exclusive", False)),

@@ -60,6 +60,13 @@ def _scope(geo: str) -> tuple[str, list]:
     return ("true", []) if geo == AMERICAS else ("i.subregion_code = ?", [geo])
 
 
+def _regional_rows(geo: str) -> tuple[str, list]:
+    """SQL filter on a regional mart (geography_level, subregion_code) for the geo."""
+    if geo == AMERICAS:
+        return "geography_level = 'americas'", []
+    return "geography_level = 'subregion' and subregion_code = ?", [geo]
+
+
 def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Period) -> ReportData:
     where, params = _scope(geo)
     if geo == AMERICAS:
@@ -108,17 +115,18 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
     recent = [str(p) for p in _last_quarters(period, TREND_QUARTERS)]
     trend_sql = rollup.replace("period = ?", f"period in ({', '.join('?' for _ in recent)})") + " order by period"
     data.trend = _records(connection, trend_sql, [*rollup_params, *recent])
+    regional, regional_params = _regional_rows(geo)
     data.hours_by_theme = _records(
         connection,
-        """select thematic_area, completed_hours, completions from marts.regional_training_by_theme
-           where region_code = ? and period = ? order by completed_hours desc""",
-        [geo, str(period)],
+        f"""select thematic_area, completed_hours, completions from marts.regional_training_by_theme
+            where {regional} and period = ? order by completed_hours desc, thematic_area""",
+        [*regional_params, str(period)],
     )
     data.quality = _records(
         connection,
-        """select rule, status, submissions, issues from marts.regional_quality_by_rule
-           where region_code = ? and period = ? order by status desc, issues desc, rule""",
-        [geo, str(period)],
+        f"""select rule, status, submissions, issues from marts.regional_quality_by_rule
+            where {regional} and period = ? order by status desc, issues desc, rule""",
+        [*regional_params, str(period)],
     )
     return data
 

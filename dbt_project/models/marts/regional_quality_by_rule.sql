@@ -1,20 +1,21 @@
--- Data quality per region (a subregion, or AMERICAS) and period: submissions rejected or accepted
--- with warnings, and their issues, by rule.
+-- Data quality per subregion and for the whole Americas, per period: submissions rejected or
+-- accepted with warnings, and their issues, by rule. geography_level says which a row is;
+-- subregion_code is null on the rows of the whole Americas (no subregion code means "all").
 with issues as (
     select
-        institutions.subregion_code,
-        rules.period,
-        rules.rule,
-        rules.status,
-        rules.submission_id,
-        rules.issues
-    from {{ ref('submission_rule_counts') }} as rules
-    inner join {{ ref('registry_institutions') }} as institutions
-        on rules.institution_code = institutions.institution_code
+        subregion_code,
+        period,
+        rule,
+        status,
+        submission_id,
+        issues
+    from {{ ref('submission_rule_counts') }}
+    where subregion_code is not null  -- institutions of the registry only, as in every regional figure
 )
 
 select
-    subregion_code as region_code,
+    'subregion' as geography_level,
+    subregion_code,
     period,
     rule,
     status,
@@ -24,7 +25,8 @@ from issues
 group by subregion_code, period, rule, status
 union all
 select
-    'AMERICAS' as region_code,
+    'americas' as geography_level,
+    cast(null as varchar) as subregion_code,
     period,
     rule,
     status,

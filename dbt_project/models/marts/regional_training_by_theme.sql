@@ -1,20 +1,20 @@
--- Completed hours and completions by thematic area, per region (a subregion, or AMERICAS for the
--- whole continent) and period: the "hours by thematic area" of the regional summaries.
+-- Completed hours and completions by thematic area, per subregion and for the whole Americas, per
+-- period: the "hours by thematic area" of the regional summaries. geography_level says which a row
+-- is; subregion_code is null on the rows of the whole Americas (no subregion code means "all").
 with by_subregion as (
     select
-        institutions.subregion_code as region_code,
-        mix.period,
-        mix.thematic_area,
-        sum(mix.completed_hours) as completed_hours,
-        cast(sum(mix.completions) as bigint) as completions
-    from {{ ref('training_activity_mix') }} as mix
-    inner join {{ ref('registry_institutions') }} as institutions
-        on mix.institution_code = institutions.institution_code
-    group by institutions.subregion_code, mix.period, mix.thematic_area
+        subregion_code,
+        period,
+        thematic_area,
+        sum(completed_hours) as completed_hours,
+        cast(sum(completions) as bigint) as completions
+    from {{ ref('training_activity_mix') }}
+    group by subregion_code, period, thematic_area
 )
 
 select
-    region_code,
+    'subregion' as geography_level,
+    subregion_code,
     period,
     thematic_area,
     completed_hours,
@@ -22,7 +22,8 @@ select
 from by_subregion
 union all
 select
-    'AMERICAS' as region_code,
+    'americas' as geography_level,
+    cast(null as varchar) as subregion_code,
     period,
     thematic_area,
     sum(completed_hours) as completed_hours,

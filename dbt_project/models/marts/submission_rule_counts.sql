@@ -1,5 +1,6 @@
 -- Data quality: how many issues of each rule every submission had (rejected or accepted with
--- warnings), from the receipts' exact rule_counts. One row per submission x rule.
+-- warnings), from the receipts' exact rule_counts. One row per submission x rule, with where the
+-- registry puts the institution that sent it (country, subregion).
 with counts as (
     select
         submissions.submission_id,
@@ -16,6 +17,8 @@ with counts as (
 select
     counts.submission_id,
     counts.institution_code,
+    institutions.country_iso2,
+    countries.subregion_code,
     counts.kind,
     counts.period,
     counts.status,
@@ -25,3 +28,7 @@ select
 from counts
 inner join {{ ref('stg_lake__submissions') }} as submissions
     on counts.submission_id = submissions.submission_id
+left join {{ ref('stg_reference__institutions') }} as institutions
+    on counts.institution_code = institutions.institution_code
+left join {{ ref('stg_reference__countries') }} as countries
+    on institutions.country_iso2 = countries.country_iso2

@@ -1,30 +1,38 @@
 """The lake as Dagster sees it: one asset per lake table, and each accepted submission recorded
 as a materialisation of its kind's table, with its institution, period and version, whichever way
-it came in (`ciess submit`, the portal, the inbox)."""
+it came in (`ciess submit`, the portal, the inbox). Beside the submissions, the lake holds the
+contracts' code labels (`lake/code_labels`), written again at every build."""
 
 import dagster as dg
 
 from pipelines.contract.model import KINDS
 from pipelines.defs.resources import CiessHome
+from pipelines.intake.storing.code_labels import code_labels_export, export_code_labels
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.warehouse import databases
 
-LAKE_TABLES = (*KINDS, "submissions")
+LAKE_TABLES = {
+    **{kind: f"Lake table `{kind}` as the intake wrote it." for kind in KINDS},
+    "submissions": "Lake table `submissions`: the ledger, exported for dbt.",
+    "code_labels": "Lake table `code_labels`: the contracts' codes and kinds with their labels in en/es/pt/fr.",
+}
 EVENTS_PER_TICK = 500  # a sensor tick reports at most this many submissions; the next tick goes on
 
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(["lake", name], group_name="intake", description=f"Lake table `{name}` as the intake wrote it.")
-        for name in LAKE_TABLES
+        dg.AssetSpec(["lake", name], group_name="intake", description=description)
+        for name, description in LAKE_TABLES.items()
     ],
-    description="Accepted submissions in the lake (current versions) and the ledger exported for dbt.",
+    description="Accepted submissions in the lake (current versions), the ledger and the contracts' code labels "
+    "exported for dbt.",
 )
 def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     settings = ciess.settings()
     settings.ensure()
     ledger = Ledger(settings.ledger_path)
     submissions = ledger.export_parquet(databases.ledger_export(settings))
+    labels = export_code_labels(code_labels_export(settings))
     current = ledger.current_versions()
     for kind in KINDS:
         rows = [row for row in current if row.kind == kind]
@@ -33,6 +41,7 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
             metadata={"current_submissions": len(rows), "rows": sum(row.rows for row in rows)},
         )
     yield dg.MaterializeResult(asset_key=["lake", "submissions"], metadata={"submissions": submissions})
+    yield dg.MaterializeResult(asset_key=["lake", "code_labels"], metadata={"labels": labels})
     context.log.info(f"{len(current)} current submissions, {submissions} in the ledger")
 
 

@@ -1,0 +1,6 @@
+select
+    code_list,
+    code,
+    lang,
+    label
+from {{ source('lake', 'code_labels') }}
