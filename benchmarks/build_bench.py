@@ -13,7 +13,7 @@ problem files, each submitted through the normal intake (`pipelines.intake.submi
    largest CSV training files of the latest quarter: its last rows dropped) and `ciess build`, the
    incremental build; the figure of merit is (incremental - no-op) / (full - no-op), medians,
    target at most 10%;
-4. analyst queries, in-process, through `pipelines.warehouse.databases.query` (a read-only connection to the
+4. analyst queries, in-process, through `pipelines.warehouse.queries.query` (a read-only connection to the
    published database, opened for each query as `ciess query` does): median of `--runs`;
 5. `ciess report --period <latest>`: every subregion and the Americas, 4 languages.
 
@@ -251,7 +251,7 @@ def submit_one(home: Path, path: Path, institution: str, period: str) -> dict:
 
 
 def time_queries(home: Path, runs: int, latest: str) -> list[dict]:
-    from pipelines.warehouse.databases import query
+    from pipelines.warehouse.queries import query
 
     settings = Settings(home=home)
     measured = []
@@ -340,7 +340,7 @@ def section(
         f"{_ratio(full, noops, incrementals, lambda run: run.dbt_seconds)}.** Start-up and the Great Expectations "
         "checks do the same work in every build; their spread is the machine's load.",
         "",
-        "Analyst queries on the published marts, through `pipelines.warehouse.databases.query` (opens the published "
+        "Analyst queries on the published marts, through `pipelines.warehouse.queries.query` (opens the published "
         "database read-only, runs the query, fetches the rows: what `ciess query` does after start-up), "
         f"median of {query_runs}:",
         "",

@@ -18,6 +18,7 @@ import dagster as dg
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.warehouse import databases
+from pipelines.warehouse.dictionary import dictionary_path
 
 DAGSTER_CONFIG = "telemetry:\n  enabled: false\n"
 
@@ -44,6 +45,7 @@ class BuildSummary:
     failed_checks: list[str] = field(default_factory=list)
     failed_steps: list[str] = field(default_factory=list)
     published: str | None = None
+    dictionary: str | None = None
 
 
 class _StepPrinter(logging.Handler):
@@ -144,4 +146,6 @@ def summarise(result: dg.ExecuteInProcessResult, settings: Settings, seconds: fl
         published = databases.published_database(settings)
         summary.published = str(published)
         summary.mart_rows = databases.mart_counts(published)
+    if ("data_dictionary",) in materialized:
+        summary.dictionary = str(dictionary_path(settings))
     return summary

@@ -102,7 +102,7 @@ def demo_command(settings: Settings, scale: float | None) -> None:
 
     from pipelines.cli.build import run_build
     from pipelines.cli.output import render
-    from pipelines.warehouse.databases import query
+    from pipelines.warehouse.queries import query
 
     click.echo("\nBuilding the warehouse (ciess build) ...", err=True)
     summary = run_build(settings, say=lambda line: click.echo(line, err=True))
@@ -170,6 +170,8 @@ def build_command(settings: Settings, full_refresh: bool) -> None:
         click.echo(f"Published: {summary.published}")
     else:
         click.echo("Nothing published: the previous published database (if any) is unchanged.")
+    if summary.dictionary:
+        click.echo(f"Data dictionary: {summary.dictionary}")
     click.echo(f"Data Docs: {data_docs_index(settings)}")
     click.echo(f"Build log: {build_log(settings)}   ({summary.seconds:.1f} s)")
     sys.exit(EXIT_OK if summary.published else EXIT_REJECTED)
@@ -184,23 +186,32 @@ def build_command(settings: Settings, full_refresh: bool) -> None:
 def query_command(settings: Settings, sql: str, output_format: str) -> None:
     """Run SQL, read-only, against the published marts (schema `marts` is the default).
 
+    Every type prints in every format: `table` for reading, `csv` (RFC 4180), `json` (one array of
+    objects; NaN and Infinity, which JSON cannot hold, become null with a note on stderr; decimals
+    and huge integers keep every digit). Exit status 2 when the SQL names a table or a column that
+    does not exist (the message lists the marts, or the table's columns), 1 for other SQL errors.
+
     \b
     Example:
       ciess query "select subregion_code, period, training_coverage from capacity_by_subregion"
     """
     import duckdb
 
-    from pipelines.cli.output import render
-    from pipelines.warehouse.databases import NothingPublished, query
+    from pipelines.cli.output import render_result
+    from pipelines.warehouse.databases import NothingPublished
+    from pipelines.warehouse.queries import UnknownName, query
 
     try:
         result = query(settings, sql)
-    except NothingPublished as error:
+    except (NothingPublished, UnknownName) as error:  # a table or a column that is not there: exit 2
         raise UsageError(str(error)) from error
     except duckdb.Error as error:
         click.echo(f"Error: {str(error).strip()}", err=True)
         sys.exit(EXIT_REJECTED)
-    click.echo(render(result.columns, result.rows, output_format), nl=output_format != "csv")
+    rendered = render_result(result.columns, result.rows, output_format)
+    click.echo(rendered.text, nl=output_format != "csv")
+    for note in rendered.notes:
+        click.echo(note, err=True)
 
 
 @cli.command("report")

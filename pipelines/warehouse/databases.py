@@ -1,5 +1,5 @@
-"""The build and the published databases: where they are, the publish step (write, audit, publish),
-and read-only queries.
+"""The build and the published databases: where they are, and the publish step (write, audit,
+publish). Queries on the published marts are `pipelines.warehouse.queries`.
 
 dbt builds into the build database, which only the pipeline opens. When every dbt test and every
 Great Expectations check has passed, the build's marts are copied beside the published database
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -56,7 +55,8 @@ def mart_counts(database: Path) -> dict[str, int]:
 
 
 def publish(settings: Settings) -> Path:
-    """Copy the checked marts and switch them in atomically; the previous copy stays intact until then.
+    """Copy the checked marts, with their descriptions (table and column comments), and switch them
+    in atomically; the previous copy stays intact until then.
 
     Only the published marts are (meta `published` in the dbt project): the build database also
     holds the current rows of every submission (the incremental models), which analysts do not
@@ -71,6 +71,7 @@ def publish(settings: Settings) -> Path:
         connection.execute("create schema marts")
         for name in catalog.published_marts():
             connection.execute(f'create table marts."{name}" as select * from build.marts."{name}"')
+            _copy_comments(connection, name)
         connection.execute("detach build")
         connection.execute("checkpoint")
     with duckdb.connect(str(staging), read_only=True) as connection:  # the copy opens and holds the marts
@@ -83,20 +84,27 @@ def publish(settings: Settings) -> Path:
     return target
 
 
-@dataclass(frozen=True)
-class QueryResult:
-    columns: list[str]
-    rows: list[tuple]
+def _copy_comments(connection: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Give the copy of mart `name` the comments of the build's table and columns: the descriptions
+    of the marts' yml, which dbt writes there (`persist_docs` in dbt_project.yml), and which
+    `create table ... as select` does not carry over. Analysts read them in `duckdb_tables()` and
+    `duckdb_columns()` of the published database."""
+    where = "database_name = 'build' and schema_name = 'marts' and table_name = ?"
+    table = connection.execute(f"select comment from duckdb_tables() where {where}", [name]).fetchall()
+    columns = connection.execute(
+        f"select column_name, comment from duckdb_columns() where {where} order by column_index", [name]
+    ).fetchall()
+    if table and table[0][0]:
+        connection.execute(f"comment on table marts.{_identifier(name)} is {_literal(table[0][0])}")
+    for column, comment in columns:
+        if comment:
+            target = f"marts.{_identifier(name)}.{_identifier(column)}"
+            connection.execute(f"comment on column {target} is {_literal(comment)}")
 
 
-def query(settings: Settings, sql: str) -> QueryResult:
-    """Run SQL read-only against the published marts (never the build database)."""
-    database = published_database(settings)
-    if not database.exists():
-        raise NothingPublished(f"no published warehouse in {warehouse_dir(settings)}; run `ciess build` first")
-    config = {"enable_external_access": False}  # analysts read the marts, not the file system
-    with duckdb.connect(str(database), read_only=True, config=config) as connection:
-        connection.execute("use marts")
-        cursor = connection.execute(sql)
-        columns = [item[0] for item in cursor.description] if cursor.description else []
-        return QueryResult(columns=columns, rows=cursor.fetchall() if columns else [])
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
