@@ -140,9 +140,8 @@ def test_dbt_unit_tests_of_every_kpi_formula_pass(built):
 
     from pipelines.common.paths import DBT_PROJECT_DIR
 
-    # The staging views read the lake by its absolute path: those of a copied home still read the home
-    # it was copied from until the copy is built again, and dbt binds them to find the unit tests' columns.
-    assert built.run("build").exit_code == 0
+    # The staging views read the lake by its absolute path: those of the copy still read the session's
+    # example home, which no test changes, and that is all dbt needs of them (the unit tests' columns).
     env = {**os.environ, "CIESS_HOME": str(built.home), "DO_NOT_TRACK": "1"}
     done = subprocess.run(
         [str(Path(sys.executable).with_name("dbt")), "test", "--select", "test_type:unit", "--profiles-dir", "."],
