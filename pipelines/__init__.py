@@ -1,4 +1,4 @@
 """CIESS capacity-building warehouse: the path of a submission, folder by folder (NAMING.md).
 
-common -> contract -> intake -> warehouse, reports -> portal, cli -> defs (Dagster), each layer
-importing only the layers before it (pyproject.toml, [tool.importlinter])."""
+common -> contract -> intake -> warehouse -> reports -> portal -> cli -> defs (Dagster) ->
+definitions, each layer importing only the layers before it (pyproject.toml, [tool.importlinter])."""

@@ -1,9 +1,9 @@
 """The one entry point Dagster loads (workspace.yaml, `dg`): the defs folder, and the policies that
 apply to every asset. Nothing else lives here; each definition is in `pipelines/defs/`.
 
-intake (lake/staffing, lake/training, lake/submissions) -> dbt models (dagster-dbt, `dbt build`
-with its tests as asset checks) -> Great Expectations checks on the marts (blocking) -> publish
--> regional reports.
+intake (lake/staffing, lake/training, lake/submissions, lake/code_labels) -> dbt models
+(dagster-dbt, `dbt build` with its tests as asset checks) -> Great Expectations checks on the marts
+(blocking) -> publish -> data dictionary; regional reports from the published marts.
 """
 
 from pathlib import Path

@@ -233,6 +233,7 @@ def report_command(settings: Settings, period: str, subregions: tuple[str, ...],
 
     from pipelines.common.periods import PeriodError
     from pipelines.reports.regional import UnknownReport, produce, reports_dir
+    from pipelines.warehouse.catalog import CatalogError
     from pipelines.warehouse.databases import NothingPublished
 
     try:
@@ -245,7 +246,7 @@ def report_command(settings: Settings, period: str, subregions: tuple[str, ...],
             languages=languages or LANGUAGES,
             progress=lambda line: click.echo(f"  writing {line}", err=True),
         )
-    except (PeriodError, UnknownReport, NothingPublished) as error:
+    except (PeriodError, UnknownReport, NothingPublished, CatalogError) as error:
         raise UsageError(str(error)) from error
     for item in files:
         click.echo(item.html)

@@ -23,7 +23,10 @@ def tables_command(output_format: str) -> None:
     \b
     Then: ciess describe capacity_by_subregion
     """
-    rows = [(name, catalog.grain(name), catalog.mart(name).summary) for name in catalog.published_marts()]
+    try:
+        rows = [(name, catalog.grain(name), catalog.mart(name).summary) for name in catalog.published_marts()]
+    except catalog.CatalogError as error:  # no manifest: the message says what to run
+        raise UsageError(str(error)) from error
     click.echo(render(["mart", "grain", "meaning"], rows, output_format), nl=output_format != "csv")
 
 
@@ -40,7 +43,9 @@ def describe_command(mart: str, output_format: str) -> None:
     try:
         found = catalog.mart(mart)
     except catalog.CatalogError as error:
-        raise UsageError(f"{error} (`ciess tables` lists them)") from error
+        raise UsageError(
+            f"{error} (`ciess tables` lists them)" if "no published mart" in str(error) else str(error)
+        ) from error
     rows = [(c.name, c.data_type, c.unit or "", c.description) for c in found.described_columns]
     if output_format == "table":
         keys = ", ".join(found.key_columns)

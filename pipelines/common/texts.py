@@ -1,5 +1,7 @@
-"""Every word a person reads, looked up one way: a YAML file of `key: {en: ..., es: ..., pt: ..., fr: ...}`
-(keys may be grouped: `group.key`), English when a language has no text, `{name}` filled from values."""
+"""The words of the product's YAML text files (portal, receipt, reports, templates), looked up one way:
+`key: {en: ..., es: ..., pt: ..., fr: ...}` (keys may be grouped: `group.key`), English when a
+language has no text, `{name}` filled in when values are given. The contracts' own labels and
+messages are read by `pipelines.contract.model`."""
 
 from __future__ import annotations
 
@@ -34,4 +36,4 @@ class Texts:
         """The text in `lang` (English if it has none); strings get `values` filled in."""
         texts = self.entry(key)
         text = texts.get(lang) or texts["en"]
-        return text.format(**values) if isinstance(text, str) else text
+        return text.format(**values) if values and isinstance(text, str) else text

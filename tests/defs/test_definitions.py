@@ -88,3 +88,6 @@ def test_each_accepted_submission_shows_as_a_materialisation_of_its_lake_table(r
         again = accepted_submissions_sensor(dg.build_sensor_context(instance=instance, resources=resources,
                                                                     cursor=result.cursor))  # fmt: skip
         assert isinstance(again, dg.SkipReason)  # nothing reported twice
+        made_anew = accepted_submissions_sensor(dg.build_sensor_context(instance=instance, resources=resources,
+                                                                        cursor="999"))  # fmt: skip
+        assert len(made_anew.asset_events) == 2  # a cursor past the ledger's end: the ledger was made anew

@@ -52,8 +52,11 @@ def accepted_submissions_sensor(context: dg.SensorEvaluationContext, ciess: Cies
     settings = ciess.settings()
     if not settings.ledger_path.exists():
         return dg.SkipReason(f"no ledger yet in {settings.home}")
+    ledger = Ledger(settings.ledger_path)
     position = int(context.cursor or 0)
-    found = Ledger(settings.ledger_path).accepted_since(position, EVENTS_PER_TICK)
+    if position > ledger.last_position():  # a ledger made anew (a new demo home): start from its beginning
+        position = 0
+    found = ledger.accepted_since(position, EVENTS_PER_TICK)
     if not found:
         return dg.SkipReason("no submission accepted since the last tick")
     return dg.SensorResult(

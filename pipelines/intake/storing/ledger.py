@@ -169,6 +169,11 @@ class Ledger:
         replace_with(path, lambda temporary: pq.write_table(table, temporary))
         return len(rows)
 
+    def last_position(self) -> int:
+        """The position of the newest row (0 when empty): see `accepted_since`."""
+        with closing(self._connect()) as connection:
+            return connection.execute("select coalesce(max(rowid), 0) from submissions").fetchone()[0]
+
     def accepted_since(self, position: int, limit: int) -> list[tuple[int, LedgerRow]]:
         """Accepted versions recorded after `position` in the ledger's own order of insertion (SQLite's
         rowid: rows are never deleted), oldest first, with their positions: a reader's cursor."""
