@@ -21,7 +21,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 # dagster-dbt reads dbt's manifest when the definitions are imported.
 MANIFEST := dbt_project/target/manifest.json
-$(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' | grep -v target/) $(wildcard sources/reference/*.csv)
+$(MANIFEST): $(STAMP) $(shell find dbt_project -name '*.sql' -o -name '*.yml' -o -name '*.md' | grep -v target/) $(wildcard sources/reference/*.csv)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
 install: $(STAMP) $(MANIFEST)
