@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -114,6 +115,24 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False) -> Buil
     return summarise(result, settings, time.perf_counter() - started)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_DBT_ERROR = re.compile(r"^(Compilation|Database|Runtime|Parsing) Error in |^Failure in ")
+
+
+def failure_reason(message: str) -> str:
+    """One line that says why a step failed: dbt's own error (the line under "Compilation Error in
+    model x", "Failure in test y"), else the last line of the message that says something."""
+    lines = [_ANSI.sub("", line).strip() for line in message.splitlines()]
+    header = None
+    for line in lines:
+        if _DBT_ERROR.match(line):
+            header = line
+        elif header and line and not line.startswith(">"):
+            return f"{header}: {line}"
+    said = [line for line in lines if any(c.isalpha() for c in line) and not line.startswith(">")]
+    return header or (said[-1] if said else "failed")
+
+
 def build_log(settings: Settings) -> Path:
     return databases.warehouse_dir(settings) / "build.log"
 
@@ -139,9 +158,7 @@ def summarise(result: dg.ExecuteInProcessResult, settings: Settings, seconds: fl
             summary.failed_checks.append(f"{check.asset_key.to_user_string()} {check.check_name}{detail}")
     for event in result.get_step_failure_events():
         error = event.step_failure_data.error
-        lines = [line.strip() for line in (error.message if error else "failed").splitlines()]
-        message = next((line for line in reversed(lines) if any(c.isalpha() for c in line)), "failed")
-        summary.failed_steps.append(f"{event.step_key}: {message}")
+        summary.failed_steps.append(f"{event.step_key}: {failure_reason(error.message if error else 'failed')}")
     if ("published_warehouse",) in materialized:
         published = databases.published_database(settings)
         summary.published = str(published)

@@ -88,3 +88,25 @@ def test_help_explains_the_command(ciess):
     assert result.exit_code == 0
     for words in ("--institution", "--kind", "--period", "--lang", "--json", "Exit status"):
         assert words in result.output
+
+
+def test_a_failed_build_says_dbts_own_reason_in_one_line():
+    """What dagster-dbt reports when a model fails (as captured from a home built before a schema
+    change): the summary line is dbt's reason, with what to do, not the last line of the stack."""
+    from pipelines.cli.build import failure_reason
+
+    message = (
+        "dagster_dbt.errors.DagsterDbtCliRuntimeError: The dbt CLI process with command\n\n`dbt build`\n\n"
+        "failed with exit code `1`.\n\nErrors parsed from dbt logs:\n\n"
+        "66 of 138 ERROR creating sql incremental model marts.training_activity_mix ..... [\x1b[31mERROR\x1b[0m]\n\n"
+        "\x1b[31mFailure in model training_activity_mix (models/marts/training_activity_mix.sql)\x1b[0m\n\n"
+        "  Compilation Error in model training_activity_mix (models/marts/training_activity_mix.sql)\n"
+        '  "build"."marts"."training_activity_mix" was built before it recorded country_iso2, subregion_code: '
+        "rebuild it once with `ciess build --full-refresh` (or dbt build --full-refresh)\n  \n"
+        "  > in macro _require_recorded_sources (macros/incremental_slots.sql)\n"
+        "  > called by model training_activity_mix (models/marts/training_activity_mix.sql)\n"
+    )
+    reason = failure_reason(message)
+    assert reason.startswith("Compilation Error in model training_activity_mix")
+    assert "rebuild it once with `ciess build --full-refresh`" in reason
+    assert failure_reason("boom\n  > called by something") == "boom"  # no dbt error: the last line that says something
