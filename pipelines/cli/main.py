@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from pipelines.cli.marts import describe_command, tables_command
+from pipelines.cli.output import FORMAT_OPTION
 from pipelines.common.periods import Period
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS, LANGUAGES
@@ -179,9 +180,7 @@ def build_command(settings: Settings, full_refresh: bool) -> None:
 
 @cli.command("query")
 @click.argument("sql")
-@click.option(
-    "--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
+@FORMAT_OPTION
 @click.pass_obj
 def query_command(settings: Settings, sql: str, output_format: str) -> None:
     """Run SQL, read-only, against the published marts (schema `marts` is the default).

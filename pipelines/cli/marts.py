@@ -6,17 +6,13 @@ from __future__ import annotations
 
 import click
 
-from pipelines.cli.output import render
+from pipelines.cli.output import FORMAT_OPTION, render
 from pipelines.intake.submission import UsageError
 from pipelines.warehouse import catalog
 
-FORMAT = click.option(
-    "--format", "output_format", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
-)
-
 
 @click.command("tables")
-@FORMAT
+@FORMAT_OPTION
 def tables_command(output_format: str) -> None:
     """List the published marts: what one row is (grain) and what each answers.
 
@@ -32,7 +28,7 @@ def tables_command(output_format: str) -> None:
 
 @click.command("describe")
 @click.argument("mart")
-@FORMAT
+@FORMAT_OPTION
 def describe_command(mart: str, output_format: str) -> None:
     """The columns of one mart: type, unit (count, ratio, hours...) and description.
 

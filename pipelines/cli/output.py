@@ -39,7 +39,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+import click
+
 from pipelines.warehouse.queries import DuckText
+
+FORMATS = ("table", "csv", "json")
+# The --format of every command that prints rows (query, tables, describe).
+FORMAT_OPTION = click.option(
+    "--format", "output_format", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table for reading, csv for spreadsheets, json for scripts.",
+)  # fmt: skip
 
 
 @dataclass
