@@ -91,3 +91,25 @@ def test_each_accepted_submission_shows_as_a_materialisation_of_its_lake_table(r
         made_anew = accepted_submissions_sensor(dg.build_sensor_context(instance=instance, resources=resources,
                                                                         cursor="999"))  # fmt: skip
         assert len(made_anew.asset_events) == 2  # a cursor past the ledger's end: the ledger was made anew
+
+
+def test_the_schedule_asks_for_report_partitions_that_exist_and_name_the_closed_quarter():
+    """The quarters grow with the calendar; the schedule's partition keys must be partitions of the
+    asset, and the asset must read them back as the quarter the schedule meant."""
+    from datetime import datetime
+
+    from pipelines.common.periods import Period
+    from pipelines.defs.reports.partitions import REPORT_PARTITIONS, period_of_key, quarter_key
+    from pipelines.defs.reports.regional import quarterly_reports_schedule
+
+    when = datetime(2026, 11, 20, 6)  # 2026-Q3's deadline (45 days) was 2026-11-14
+    context = dg.build_schedule_context(scheduled_execution_time=when, resources={"ciess": CiessHome(home="")})
+    requests = list(quarterly_reports_schedule(context))
+    existing = set(REPORT_PARTITIONS.get_partition_keys(current_time=when))
+    assert len(requests) == 6 and all(request.partition_key in existing for request in requests)
+    assert {request.partition_key.keys_by_dimension["period"] for request in requests} == {"2026-07"}
+    assert period_of_key("2026-07") == Period(2026, 3)
+    assert all(period_of_key(quarter_key(Period(2025, q))) == Period(2025, q) for q in range(1, 5))
+    before = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 14, 6),
+                                       resources={"ciess": CiessHome(home="")})  # fmt: skip
+    assert isinstance(quarterly_reports_schedule(before), dg.SkipReason)
