@@ -97,9 +97,12 @@ def test_incremental_build_reprocesses_only_changed_slots_and_equals_a_full_refr
         ).fetchall()
     assert versions == [(2, 5)]  # version 1's rows are gone, version 2's are all there
 
-    # Nothing new: nothing is read or computed again.
+    # Nothing new: nothing is read or computed again, and the data dictionary (same dbt project) is kept.
+    page = ciess.home / "docs" / "data-dictionary.html"
+    made = page.stat().st_mtime_ns
     _build(ciess)
     assert _loaded_by(ciess) == second
+    assert page.stat().st_mtime_ns == made
     incremental = _marts(ciess)
 
     _build(ciess, "--full-refresh")
