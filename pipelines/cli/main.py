@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from pipelines.cli.cycle import audit_command, explain_command, period_group, review_command
 from pipelines.cli.marts import describe_command, tables_command
 from pipelines.cli.output import FORMAT_OPTION
 from pipelines.common.periods import Period
@@ -342,6 +343,8 @@ def institutions_command() -> None:
 
 cli.add_command(tables_command)
 cli.add_command(describe_command)
+for command in (explain_command, review_command, period_group, audit_command):
+    cli.add_command(command)
 
 
 def main() -> None:

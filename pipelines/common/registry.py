@@ -20,6 +20,15 @@ class Institution:
     subregion_code: str
     language: str
     currency: str
+    member_from: str  # first quarter it is expected to report, YYYY-Qn (spec cycle.md: membership)
+    member_to: str | None  # last quarter, or None while it is a member
+
+    def expected_in(self, period: str) -> bool:
+        """A member in `period` (YYYY-Qn strings compare as the quarters do)."""
+        return self.member_from <= period and (self.member_to is None or period <= self.member_to)
+
+    def membership(self) -> str:
+        return f"member from {self.member_from}" + (f" to {self.member_to}" if self.member_to else " (still a member)")
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -43,8 +52,15 @@ def institutions() -> dict[str, Institution]:
             subregion_code=country["subregion_code"],
             language=country["default_language"],
             currency=country["currency_iso"],
+            member_from=row["member_from"],
+            member_to=row["member_to"].strip() or None,
         )
     return result
+
+
+def expected_in(period: str) -> list[Institution]:
+    """The institutions expected to report in `period`: its members then."""
+    return [institution for institution in institutions().values() if institution.expected_in(period)]
 
 
 @cache

@@ -12,6 +12,7 @@ from pathlib import Path
 
 DEFAULT_DEADLINE_DAYS = 45
 DEFAULT_MAX_UPLOAD_MB = 200
+DEFAULT_HELPDESK = "CIESS"
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,7 @@ class Settings:
     home: Path
     deadline_days: int = DEFAULT_DEADLINE_DAYS
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
+    helpdesk: str = DEFAULT_HELPDESK  # whom a refused institution is told to ask (receipts of the cycle's rules)
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
@@ -27,6 +29,7 @@ class Settings:
             home=Path(home or env.get("CIESS_HOME") or "data").resolve(),
             deadline_days=int(env.get("CIESS_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS)),
             max_upload_mb=int(env.get("CIESS_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)),
+            helpdesk=env.get("CIESS_HELPDESK") or DEFAULT_HELPDESK,
         )
 
     @property

@@ -27,6 +27,7 @@ from pipelines.intake.background import OneBehind
 from pipelines.intake.checking.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.intake.checking.validation import validate_file
 from pipelines.intake.receipts import capped, issue_records, issues_csv, receipt_json, render_text, rule_counts
+from pipelines.intake.storing import cycle_log
 from pipelines.intake.storing.archive import ArchivedFile, archive_file
 from pipelines.intake.storing.lake import StagedRows, lake_file, publish_staged
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
@@ -68,6 +69,9 @@ def check_request(path: Path, institution: str, kind: str, period: str, lang: st
         parsed = Period.parse(period)
     except PeriodError as error:
         raise UsageError(str(error)) from error
+    member = registry[institution]
+    if not member.expected_in(str(parsed)):
+        raise UsageError(f"{institution} is not expected in {parsed}: it is a {member.membership()}")
     if lang is not None and lang not in LANGUAGES:
         raise UsageError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
     if not path.exists():
@@ -86,7 +90,9 @@ def submit(
     lang: str | None = None,
     received_at: datetime | None = None,
     original_name: str | None = None,
+    actor: str | None = None,
 ) -> SubmissionResult:
+    """Take one file in. `actor` is who sent it, for the audit log (default `cli:<os user>`)."""
     path = Path(path)
     parsed, lang = check_request(path, institution, kind, period, lang)
     period = str(parsed)  # one spelling of the period everywhere (ledger, lake, receipt)
@@ -104,8 +110,11 @@ def submit(
     published: Path | None = None
     try:
         with ledger.decision() as connection:
-            duplicate_of = Ledger.accepted_with_hash(connection, institution, kind, period, archived.sha256)
-            records = issue_records(issues, row_issues, contract, parsed, lang)
+            closed = cycle_gate(connection, institution, period, settings.helpdesk)
+            duplicate_of = (
+                None if closed else Ledger.accepted_with_hash(connection, institution, kind, period, archived.sha256)
+            )
+            records = issue_records(([closed] if closed else []) + issues, row_issues, contract, parsed, lang)
             errors = records.filter(pl.col("severity") == "error").height
             warnings = records.height - errors
             version = supersedes = None
@@ -168,6 +177,11 @@ def submit(
                     lake_path=lake_path,
                 ),
             )
+            cycle_log.append(
+                connection, action="submission", at=receipt["received_at"], period=period, institution=institution,
+                kind=kind, submission_id=submission_id, status=status, version=version,
+                actor=actor or cycle_log.cli_actor(),
+            )  # fmt: skip
             if published is not None:
                 publish_staged(staged, published)  # last step before commit: the ledger row names it
     except BaseException:
@@ -185,6 +199,19 @@ def submit(
         contract=contract,
         deadline=parsed.deadline(settings.deadline_days).isoformat(),
     )
+
+
+def cycle_gate(connection, institution: str, period: str, helpdesk: str) -> Issue | None:
+    """The cycle's refusal of any file, read inside the decision's transaction: the quarter is locked
+    (PERIOD_LOCKED), or CIESS approved the return (RETURN_APPROVED); None when the slot is open."""
+    for rule, event in (
+        ("PERIOD_LOCKED", cycle_log.period_lock(connection, period)),
+        ("RETURN_APPROVED", cycle_log.approval(connection, institution, period)),
+    ):
+        if event is not None:
+            when = event.at[:10]
+            return Issue(rule, params={"who": cycle_log.who(event.actor), "when": when, "helpdesk": helpdesk})
+    return None
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def test_every_rule_code_of_the_spec_has_a_message_in_four_languages():
         "FILE_EMPTY", "FILE_FORMAT", "FILE_ENCODING", "FILE_TOO_LARGE", "COLUMN_MISSING", "COLUMN_DUPLICATE",
         "PII_COLUMN", "COLUMN_UNKNOWN", "VALUE_REQUIRED", "VALUE_TYPE", "CODE_UNKNOWN", "VALUE_RANGE",
         "DATE_ORDER", "DATE_OUT_OF_PERIOD", "KEY_DUPLICATE", "STATUS_CONFLICT", "HOURS_UNUSUAL", "AGE_UNUSUAL",
-        "STAFF_NOT_IN_ROSTER", "HEADCOUNT_JUMP",
+        "STAFF_NOT_IN_ROSTER", "HEADCOUNT_JUMP", "RETURN_APPROVED", "PERIOD_LOCKED",
     }  # fmt: skip
     catalog = rule_catalog()
     assert set(catalog.rules) == spec_codes

@@ -6,6 +6,7 @@ contracts' code labels (`lake/code_labels`), written again at every build."""
 import dagster as dg
 
 from pipelines.contract.model import KINDS
+from pipelines.cycle.export import export_cycle
 from pipelines.defs.resources import CiessHome
 from pipelines.intake.storing.code_labels import code_labels_export, export_code_labels
 from pipelines.intake.storing.ledger import Ledger
@@ -15,6 +16,9 @@ LAKE_TABLES = {
     **{kind: f"Lake table `{kind}` as the intake wrote it." for kind in KINDS},
     "submissions": "Lake table `submissions`: the ledger, exported for dbt.",
     "code_labels": "Lake table `code_labels`: the contracts' codes and kinds with their labels in en/es/pt/fr.",
+    "cycle_events": "Lake table `_cycle/cycle_events`: the reporting cycle's audit log, exported for dbt.",
+    "return_states": "Lake table `_cycle/return_states`: the state of every expected return (pipelines/cycle).",
+    "period_locks": "Lake table `_cycle/period_locks`: every period, open or locked, and its final revisions.",
 }
 EVENTS_PER_TICK = 500  # a sensor tick reports at most this many submissions; the next tick goes on
 
@@ -33,6 +37,7 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     ledger = Ledger(settings.ledger_path)
     submissions = ledger.export_parquet(databases.ledger_export(settings))
     labels = export_code_labels(code_labels_export(settings))
+    cycle = export_cycle(settings)
     current = ledger.current_versions()
     for kind in KINDS:
         rows = [row for row in current if row.kind == kind]
@@ -42,6 +47,8 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
         )
     yield dg.MaterializeResult(asset_key=["lake", "submissions"], metadata={"submissions": submissions})
     yield dg.MaterializeResult(asset_key=["lake", "code_labels"], metadata={"labels": labels})
+    for name, rows in cycle.items():
+        yield dg.MaterializeResult(asset_key=["lake", name], metadata={"rows": rows})
     context.log.info(f"{len(current)} current submissions, {submissions} in the ledger")
 
 

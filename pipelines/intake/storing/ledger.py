@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pipelines.common.atomic import replace_with
 from pipelines.common.sqlite import connect, initialise
+from pipelines.intake.storing import cycle_log
 
 ACCEPTED_STATUSES = ("ACCEPTED", "ACCEPTED_WITH_WARNINGS")
 
@@ -73,15 +74,17 @@ class LedgerRow:
 class Ledger:
     def __init__(self, path: Path):
         self.path = path
-        initialise(path, _SCHEMA)
+        initialise(path, _SCHEMA + cycle_log.SCHEMA + cycle_log.BACKFILL + ";")
 
-    def _connect(self) -> sqlite3.Connection:
+    def connect(self) -> sqlite3.Connection:
+        """A connection for reads (the caller closes it); writes go through `decision`."""
         return connect(self.path)
+
 
     @contextmanager
     def decision(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: nobody else decides between its reads and its insert."""
-        connection = self._connect()
+        connection = self.connect()
         try:
             connection.execute("begin immediate")
             yield connection
@@ -115,35 +118,42 @@ class Ledger:
     def current_in(connection: sqlite3.Connection, institution: str, kind: str, period: str) -> LedgerRow | None:
         found = connection.execute(
             """select * from submissions where institution = ? and kind = ? and period = ? and version is not null
-               order by version desc limit 1""",
+               and status != 'DUPLICATE' order by version desc limit 1""",
             (institution, kind, period),
         ).fetchone()
         return _row(found) if found else None
 
     def current(self, institution: str, kind: str, period: str) -> LedgerRow | None:
-        with closing(self._connect()) as connection:
+        with closing(self.connect()) as connection:
             return self.current_in(connection, institution, kind, period)
 
     def find_accepted_with_hash(self, institution: str, kind: str, period: str, sha256: str) -> LedgerRow | None:
-        with closing(self._connect()) as connection:
+        with closing(self.connect()) as connection:
             return self.accepted_with_hash(connection, institution, kind, period, sha256)
 
     def get(self, submission_id: str) -> LedgerRow | None:
-        with closing(self._connect()) as connection:
+        with closing(self.connect()) as connection:
             found = connection.execute("select * from submissions where submission_id = ?", (submission_id,)).fetchone()
         return _row(found) if found else None
 
-    def current_versions(self) -> list[LedgerRow]:
-        """The newest accepted version of every institution x kind x period."""
-        with closing(self._connect()) as connection:
-            rows = connection.execute(
-                """select s.* from submissions s
+    def current_versions(self, period: str | None = None) -> list[LedgerRow]:
+        """The newest accepted version of every institution x kind x period (of one period)."""
+        with closing(self.connect()) as connection:
+            return self.current_versions_in(connection, period)
+
+    @staticmethod
+    def current_versions_in(connection: sqlite3.Connection, period: str | None = None) -> list[LedgerRow]:
+        where = "where s.period = ?" if period else ""
+        rows = connection.execute(
+            f"""select s.* from submissions s
                    join (select institution, kind, period, max(version) as version from submissions
                          where version is not null group by institution, kind, period) c
                      on s.institution = c.institution and s.kind = c.kind and s.period = c.period
                     and s.version = c.version and s.status != 'DUPLICATE'
-                   order by s.period, s.institution, s.kind"""
-            ).fetchall()
+                   {where}
+                   order by s.period, s.institution, s.kind""",
+            (period,) if period else (),
+        ).fetchall()
         return [_row(row) for row in rows]
 
     def export_parquet(self, path: Path) -> int:
@@ -171,14 +181,14 @@ class Ledger:
 
     def last_position(self) -> int:
         """The position of the newest row (0 when empty): see `accepted_since`."""
-        with closing(self._connect()) as connection:
+        with closing(self.connect()) as connection:
             return connection.execute("select coalesce(max(rowid), 0) from submissions").fetchone()[0]
 
     def accepted_since(self, position: int, limit: int) -> list[tuple[int, LedgerRow]]:
         """Accepted versions recorded after `position` in the ledger's own order of insertion (SQLite's
         rowid: rows are never deleted), oldest first, with their positions: a reader's cursor."""
         placeholders = ", ".join("?" for _ in ACCEPTED_STATUSES)
-        with closing(self._connect()) as connection:
+        with closing(self.connect()) as connection:
             found = connection.execute(
                 f"""select rowid as ledger_position, * from submissions
                     where rowid > ? and status in ({placeholders}) order by rowid limit ?""",
@@ -190,8 +200,21 @@ class Ledger:
             rows.append((values.pop("ledger_position"), _row(values)))
         return rows
 
+    def periods(self) -> list[str]:
+        """Every period the ledger has received a file for, oldest first."""
+        with closing(self.connect()) as connection:
+            return [row[0] for row in connection.execute("select distinct period from submissions order by period")]
+
+    def of_return(self, institution: str, period: str) -> list[LedgerRow]:
+        """Every submission of one institution x period, oldest first."""
+        with closing(self.connect()) as connection:
+            rows = connection.execute(
+                "select * from submissions where institution = ? and period = ? order by rowid", (institution, period)
+            ).fetchall()
+        return [_row(row) for row in rows]
+
     def all(self) -> list[LedgerRow]:
-        with closing(self._connect()) as connection:
+        with closing(self.connect()) as connection:
             rows = connection.execute("select * from submissions order by received_at, submission_id").fetchall()
         return [_row(row) for row in rows]
 

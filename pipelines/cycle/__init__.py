@@ -1,0 +1,1 @@
+"""The reporting cycle (spec cycle.md): returns, explanations, review and approval."""
