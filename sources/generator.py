@@ -146,6 +146,8 @@ def _build_slots(histories: dict[str, History], periods: list[Period], seed: int
     for code, history in histories.items():
         layouts = institution_layouts(history.institution, seed)
         for period in periods:
+            if not history.institution.expected_in(str(period)):  # not a member yet (or any more)
+                continue
             for kind in ("staffing", "training"):
                 if kind not in absent.get((code, period), ()):
                     slots[(code, kind, period)] = Slot(history, kind, period, layouts[kind])
