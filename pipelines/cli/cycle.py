@@ -144,16 +144,22 @@ def period_unlock(settings: Settings, period: str, reason: str) -> None:
 @click.pass_obj
 def period_status(settings: Settings, period: str, as_json: bool) -> None:
     """Every institution expected in PERIOD with its return's state, versions and warnings."""
+    if as_json:
+        from pipelines.cycle.status import period_report
+
+        click.echo(json.dumps(period_report(settings, _period(period)).as_json(), ensure_ascii=False, indent=2))
+        return
+    period_status_text(settings, _period(period))
+
+
+def period_status_text(settings: Settings, period: str) -> None:
+    """`ciess period status`'s table (the demo prints it too)."""
     from pipelines.cycle.status import period_report
 
-    report = period_report(settings, _period(period))
-    if as_json:
-        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
-        return
-    data = report.as_json()
+    data = period_report(settings, period).as_json()
     lock = (f"LOCKED (final revision {data['revision']}, {data['locked_at'][:10]}, by {data['locked_by']})"
             if data["locked"] else "open")  # fmt: skip
-    click.echo(f"Period {report.period}: deadline {data['deadline']}, {lock}; {data['expected']} returns expected")
+    click.echo(f"Period {period}: deadline {data['deadline']}, {lock}; {data['expected']} returns expected")
     click.echo("  " + ", ".join(f"{state} {count}" for state, count in data["states"].items()))
 
     def version(row, kind):

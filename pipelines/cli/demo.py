@@ -115,3 +115,34 @@ def print_summary(done: list[DemoSubmission], settings: Settings, console: Conso
         f"Try: ciess --home {home} submit {Path(done[0].plan.path)} --institution "
         f"{done[0].plan.institution} --kind {done[0].plan.kind} --period {done[0].plan.period}"
     )
+
+
+def walk_cycle(settings: Settings, period: str, build, say) -> None:
+    """One quarter through the whole cycle, as its people would (spec cycle.md): the institutions
+    explain their warnings (one return is first sent back by CIESS and fixed), CIESS approves every
+    complete return, then locks the quarter; `build` is the warehouse build the lock runs."""
+    from pipelines.cycle.explanations import explain
+    from pipelines.cycle.review import review
+    from pipelines.cycle.status import period_report
+    from pipelines.intake.storing.cycle_log import cli_actor
+    from pipelines.warehouse.locking import lock_period
+    from sources.cycle import EXPLANATIONS, LOCK_REASON, RETURN_COMMENT
+
+    actor = cli_actor()
+    returns = period_report(settings, period).returns
+    flagged = [item for item in returns if item.state == "NEEDS_EXPLANATION"]
+    if flagged:  # CIESS sends the first one back before it is explained; then it is fixed below
+        review(settings, "return", flagged[0].institution, period, actor, RETURN_COMMENT)
+        say(f"  returned  {flagged[0].institution} {period}: {RETURN_COMMENT}")
+    for item in flagged:
+        for warning in item.status.warnings:
+            if warning.explanation is None:
+                explain(settings, warning.submission_id, warning.rule, EXPLANATIONS[warning.rule], actor)
+        say(f"  explained {item.institution} {period}: {', '.join(sorted({w.rule for w in item.status.warnings}))}")
+    for item in period_report(settings, period).returns:
+        if item.state == "READY":
+            review(settings, "approve", item.institution, period, actor)
+    counts = period_report(settings, period).counts()
+    say(f"  approved  {counts['APPROVED']} returns of {period}; locking it ...")
+    result = lock_period(settings, period, LOCK_REASON, actor, build)
+    say(f"  locked    {period}: final figures revision {result.revision}")

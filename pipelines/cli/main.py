@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from pipelines.cli.cycle import audit_command, explain_command, period_group, review_command
+from pipelines.cli.cycle import audit_command, explain_command, period_group, period_status_text, review_command
 from pipelines.cli.marts import describe_command, tables_command
 from pipelines.cli.output import FORMAT_OPTION
 from pipelines.common.periods import Period
@@ -116,22 +116,35 @@ def demo_command(settings: Settings, scale: float | None) -> None:
         f"{summary.checks_passed}/{summary.checks_total} checks passed)"
     )
     latest = query(settings, "select max(period) from capacity_americas").rows[0][0]
+    reviewed = str(Period.parse(latest).previous())
+    from pipelines.cli.cycle import build_for_lock
+    from pipelines.cli.demo import walk_cycle
+
+    click.echo(f"\nThe quarterly cycle of {reviewed}: explanations, review, approval, lock ...", err=True)
+    walk_cycle(settings, reviewed, build_for_lock(settings), say=lambda line: click.echo(line, err=True))
+    click.echo(f"\nciess period status {reviewed}:")
+    period_status_text(settings, reviewed)
     result = query(
         settings,
-        "select subregion_code, period, institutions_reporting as reporting, institutions_expected as expected, "
-        "headcount, staff_trained, round(training_coverage, 3) as coverage, round(hours_per_employee, 2) as "
-        f"hours_per_emp, round(completion_rate, 3) as completion from capacity_by_subregion where period = '{latest}' "
-        "order by subregion_code",
+        "select subregion_code, period, data_status as status, institutions_approved as approved, "
+        "institutions_reporting as reporting, institutions_expected as expected, headcount, staff_trained, "
+        "round(training_coverage, 3) as coverage, round(hours_per_employee, 2) as hours_per_emp, "
+        "round(completion_rate, 3) as completion from capacity_by_subregion "
+        f"where period in ('{reviewed}', '{latest}') order by period, subregion_code",
     )
-    click.echo(f"\nmarts.capacity_by_subregion, {latest}:")
+    click.echo(f"\nmarts.capacity_by_subregion, {reviewed} (final) and {latest} (provisional):")
     click.echo(render(result.columns, result.rows, "table"))
-    click.echo(f'Query the marts: ciess --home {settings.home} query "select * from capacity_by_country"')
+    click.echo(f'Query the marts: ciess --home {settings.home} query "select * from final_capacity_by_subregion"')
 
     from pipelines.reports.regional import produce, reports_dir
 
-    click.echo(f"\nWriting the regional summaries of {latest} (ciess report) ...", err=True)
-    files = produce(settings, Period.parse(latest), progress=lambda line: click.echo(f"  writing {line}", err=True))
-    click.echo(f"\n{len(files)} regional summaries (HTML and PDF) of {latest}; index page:")
+    files = []
+    for period in (reviewed, latest):
+        click.echo(f"\nWriting the regional summaries of {period} (ciess report) ...", err=True)
+        files += produce(
+            settings, Period.parse(period), progress=lambda line: click.echo(f"  writing {line}", err=True)
+        )
+    click.echo(f"\n{len(files)} regional summaries (HTML and PDF) of {reviewed} (FINAL) and {latest} (PROVISIONAL):")
     click.echo(f"  {reports_dir(settings) / 'index.html'}")
 
 

@@ -36,6 +36,55 @@ class ReportData:
     missing: list[dict[str, Any]] = field(default_factory=list)
     late: list[dict[str, Any]] = field(default_factory=list)
     quality: list[dict[str, Any]] = field(default_factory=list)  # rule, status, submissions, issues
+    # FINAL (the period is locked: its figures are its newest final revision) or PROVISIONAL
+    status: dict[str, Any] = field(default_factory=dict)  # final, revision, locked_at, approved, expected
+
+
+# The capacity marts a report reads, each as a view that gives a locked period's newest final revision
+# (marts.final_<mart>) and every other period's current figures (spec cycle.md: regional summaries).
+CAPACITY_MARTS = ("capacity_americas", "capacity_by_subregion", "capacity_by_institution")
+
+
+def prepare_figures(connection: duckdb.DuckDBPyConnection) -> None:
+    """The report's views `figures.<mart>` (temporary: the published database is read-only)."""
+    for mart in CAPACITY_MARTS:
+        connection.execute(
+            f"""create or replace temp view figures_{mart} as
+                with locked as (select period from marts.capacity_americas where data_status = 'final'),
+                newest as (select period, max(revision) as revision from marts.final_{mart} group by period)
+                select * exclude (revision, locked_at) from marts.final_{mart}
+                where period in (select period from locked)
+                  and (period, revision) in (select (period, revision) from newest)
+                union all by name
+                select * from marts.{mart} where period not in (select period from locked)"""
+        )
+
+
+def figures_status(connection: duckdb.DuckDBPyConnection, geo: str, period: Period) -> dict[str, Any]:
+    """FINAL with its revision and date when the period is locked, else PROVISIONAL with how many of the
+    expected returns CIESS approved."""
+    final = _records(
+        connection,
+        "select revision, locked_at from marts.final_capacity_americas where period = ? order by revision desc limit 1",
+        [str(period)],
+    )
+    if geo == AMERICAS:
+        rollup = _records(connection, "select * from marts.capacity_americas where period = ?", [str(period)])
+    else:
+        rollup = _records(
+            connection,
+            "select * from marts.capacity_by_subregion where period = ? and subregion_code = ?",
+            [str(period), geo],
+        )
+    row = rollup[0] if rollup else {}
+    locked = row.get("data_status") == "final" and bool(final)
+    return {
+        "final": locked,
+        "revision": final[0]["revision"] if locked else None,
+        "locked_at": final[0]["locked_at"] if locked else None,
+        "approved": row.get("institutions_approved") or 0,
+        "expected": row.get("institutions_expected") or 0,
+    }
 
 
 def _records(connection: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
@@ -68,15 +117,16 @@ def _regional_rows(geo: str) -> tuple[str, list]:
 
 
 def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Period) -> ReportData:
+    prepare_figures(connection)
     where, params = _scope(geo)
     if geo == AMERICAS:
         names = {"en": "The Americas", "es": "Las Américas", "pt": "As Américas", "fr": "Les Amériques"}
-        rollup = "select * from marts.capacity_americas where period = ?"
+        rollup = "select * from figures_capacity_americas where period = ?"
         rollup_params: list = []
     else:
         (row,) = _records(connection, "select * from marts.registry_subregions where subregion_code = ?", [geo])
         names = {lang: row[f"name_{lang}"] for lang in ("en", "es", "pt", "fr")}
-        rollup = "select * from marts.capacity_by_subregion where subregion_code = ? and period = ?"
+        rollup = "select * from figures_capacity_by_subregion where subregion_code = ? and period = ?"
         rollup_params = [geo]
     headline = {}
     for label, when in (
@@ -87,13 +137,14 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
         found = _records(connection, rollup, [*rollup_params, str(when)])
         headline[label] = found[0] if found else {}
     data = ReportData(geo=geo, period=period, names=names, headline=headline)
+    data.status = figures_status(connection, geo, period)
     data.institutions = _records(
         connection,
         f"""select i.institution_code, i.institution_name, i.country_iso2, c.*,
                    s.current_status as staffing_status, t.current_status as training_status,
                    s.on_time as staffing_on_time, t.on_time as training_on_time
             from marts.registry_institutions i
-            join marts.capacity_by_institution c on c.institution_code = i.institution_code and c.period = ?
+            join figures_capacity_by_institution c on c.institution_code = i.institution_code and c.period = ?
             join marts.submission_compliance s
               on s.institution_code = i.institution_code and s.period = c.period and s.kind = 'staffing'
             join marts.submission_compliance t

@@ -77,8 +77,17 @@ def render_html(data: ReportData, lang: str, today: date) -> str:
             charts=figures,
             today=today,
             marks=STATUS_MARKS,
+            figures_status=figures_status_text(data, words),
         )
     )
+
+
+def figures_status_text(data: ReportData, words: Words) -> str:
+    """FINAL with its revision and date, or PROVISIONAL with how many returns are approved."""
+    status = data.status
+    if status.get("final"):
+        return words("figures_final", revision=status["revision"], date=words.date(status["locked_at"].date()))
+    return words("figures_provisional", approved=status.get("approved", 0), expected=status.get("expected", 0))
 
 
 def write_pdf(html: str, target: Path) -> None:
