@@ -34,7 +34,9 @@ def dropped_files(inbox: Path) -> list[DroppedFile]:
 def take_in(dropped: DroppedFile, settings: Settings) -> SubmissionResult:
     """Submit a dropped file, then move it to inbox/.processed/ under its submission id."""
     path = dropped.path
-    result = submit(path, dropped.institution, dropped.kind, dropped.period, settings, original_name=path.name)
+    result = submit(
+        path, dropped.institution, dropped.kind, dropped.period, settings, original_name=path.name, actor="inbox"
+    )
     done = settings.inbox_dir / ".processed" / dropped.institution / dropped.kind / dropped.period
     done.mkdir(parents=True, exist_ok=True)
     shutil.move(str(path), done / f"{result.receipt['submission_id']}-{path.name}")

@@ -31,7 +31,7 @@ create table if not exists cycle_events (
     version integer,                             -- submission: its version (null unless accepted)
     rule text,                                   -- explanation: the rule explained
     revision integer,                            -- lock: the revision of the final figures it kept
-    actor text not null,                         -- cli:<os user>, or token:<id> (<label>)
+    actor text not null,                         -- cli:<os user>, token:<id> (<label>), inbox, ledger
     text text                                    -- comment, reason or explanation
 );
 create index if not exists cycle_events_by_return on cycle_events (period, institution);
