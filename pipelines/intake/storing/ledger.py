@@ -80,7 +80,6 @@ class Ledger:
         """A connection for reads (the caller closes it); writes go through `decision`."""
         return connect(self.path)
 
-
     @contextmanager
     def decision(self) -> Iterator[sqlite3.Connection]:
         """A write transaction: nobody else decides between its reads and its insert."""
