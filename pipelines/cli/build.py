@@ -93,8 +93,9 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False) -> Buil
         logger = logging.getLogger("ciess.build")
         logger.setLevel(logging.DEBUG)
         logger.propagate = False
-        if handler not in logger.handlers:
-            logger.addHandler(handler)
+        for previous in [h for h in logger.handlers if isinstance(h, _StepPrinter)]:
+            logger.removeHandler(previous)  # a former build's, in this process (a lock runs two)
+        logger.addHandler(handler)
         return logger
 
     job = defs().resolve_job_def("warehouse_build").with_logger_defs({"progress": progress})

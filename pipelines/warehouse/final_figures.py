@@ -47,7 +47,7 @@ def keep(settings: Settings, period: str, revision: int, locked_at: str) -> dict
             target = revision_file(settings, mart, period, revision)
             target.parent.mkdir(parents=True, exist_ok=True)
             select = (
-                f"select * replace ('final' as data_status), cast(? as integer) as revision, "
+                f"select * replace ('final' as data_status), cast(? as bigint) as revision, "
                 f"cast(? as timestamp) as locked_at from marts.{mart} where period = ?"
             )
             relation = connection.execute(select, [revision, locked_at.rstrip("Z"), period])

@@ -43,14 +43,13 @@ a DataFrame and validated in memory. Results and Data Docs are kept under the ho
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from pipelines.common.registry import institutions, subregions
+from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS
 from pipelines.intake.storing.ledger import ACCEPTED_STATUSES
@@ -68,8 +67,9 @@ class MartCheck:
     evaluated: int = 0
 
 
-def expected_values(settings: Settings) -> dict[str, list[str]]:
-    """The values each registry dimension must take in a complete mart, by key column."""
+def expected_values(settings: Settings) -> list[dict[str, str]]:
+    """The rows of registry dimensions a complete mart holds: one per member institution x kind x
+    period of the ledger's accepted files (an institution counts only in its membership's quarters)."""
     registry = institutions()
     export = str(databases.ledger_export(settings))
     with duckdb.connect() as connection:
@@ -77,16 +77,17 @@ def expected_values(settings: Settings) -> dict[str, list[str]]:
             "select distinct period from read_parquet(?) where list_contains(?, status) order by 1",
             [export, list(ACCEPTED_STATUSES)],
         ).fetchall()
-    return {
-        "institution_code": sorted(registry),
-        "country_iso2": sorted({institution.country_iso2 for institution in registry.values()}),
-        "subregion_code": sorted(subregions()),
-        "kind": list(KINDS),
-        "period": [row[0] for row in periods],
-    }
+    return [
+        {"institution_code": institution.code, "country_iso2": institution.country_iso2,
+         "subregion_code": institution.subregion_code, "kind": kind, "period": period}
+        for (period,) in periods
+        for institution in registry.values()
+        if institution.expected_in(period)
+        for kind in KINDS
+    ]  # fmt: skip
 
 
-def _expectations(mart: str, expected: dict[str, list[str]]):
+def _expectations(mart: str, expected: list[dict[str, str]]):
     import great_expectations as gx
 
     expect = gx.expectations
@@ -103,9 +104,11 @@ def _expectations(mart: str, expected: dict[str, list[str]]):
             )
         )
     keys = catalog.key_columns(mart)
-    if keys and all(key in expected for key in keys):  # a grid of registry dimensions: complete
-        found += [expect.ExpectColumnDistinctValuesToEqualSet(column=key, value_set=expected[key]) for key in keys]
-        found.append(expect.ExpectTableRowCountToEqual(value=math.prod(len(expected[key]) for key in keys)))
+    if keys and expected and all(key in expected[0] for key in keys):  # a grid of registry dimensions: complete
+        grid = {tuple(row[key] for key in keys) for row in expected}
+        found += [expect.ExpectColumnDistinctValuesToEqualSet(column=key, value_set=sorted({cell[i] for cell in grid}))
+                  for i, key in enumerate(keys)]  # fmt: skip
+        found.append(expect.ExpectTableRowCountToEqual(value=len(grid)))
     return found
 
 

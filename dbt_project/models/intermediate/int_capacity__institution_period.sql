@@ -1,3 +1,4 @@
+{%- set both = 'roster.institution_code is not null and activity.institution_code is not null' -%}
 {%- set sources = ['institution_code', 'period', 'country_iso2', 'subregion_code',
                    'staffing_submission_id', 'training_submission_id'] -%}
 {{
@@ -98,15 +99,12 @@ select
     roster.headcount_female,
     roster.headcount_male,
     activity.participants,
-    case when roster.institution_code is not null then coalesce(trained.staff_trained, 0) end as staff_trained,
-    case when roster.institution_code is not null then coalesce(trained.staff_trained_female, 0) end
-        as staff_trained_female,
-    case when roster.institution_code is not null then coalesce(trained.staff_trained_male, 0) end
-        as staff_trained_male,
+    -- a missing file is not zero activity (spec): the training measures are NULL without a training file
+    case when {{ both }} then coalesce(trained.staff_trained, 0) end as staff_trained,
+    case when {{ both }} then coalesce(trained.staff_trained_female, 0) end as staff_trained_female,
+    case when {{ both }} then coalesce(trained.staff_trained_male, 0) end as staff_trained_male,
     activity.completed_hours,
-    -- an institution with a roster and no training file trained no one for no hours: 0, as for staff_trained
-    case when roster.institution_code is not null then coalesce(activity.completed_hours, 0) end
-        as completed_hours_rostered,
+    case when {{ both }} then activity.completed_hours end as completed_hours_rostered,
     activity.ciess_completed_hours,
     activity.closed_enrolments,
     activity.completions,

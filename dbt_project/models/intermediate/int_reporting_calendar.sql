@@ -1,5 +1,6 @@
--- Every institution of the registry for every period with at least one accepted submission:
--- who was expected, where, and which roster and training file are current (null: none yet).
+-- Every institution expected in every period with at least one accepted submission (a member then:
+-- member_from <= period <= member_to): where it is, and which roster and training file are current
+-- (null: none yet). YYYY-Qn periods compare as text in the order of the quarters.
 -- (A rejected file alone does not open a period.)
 with periods as (
     select distinct period from {{ ref('stg_lake__submissions') }}
@@ -34,3 +35,6 @@ left join current_submissions as training
         institutions.institution_code = training.institution_code
         and periods.period = training.period
         and training.kind = 'training'
+where
+    institutions.member_from <= periods.period
+    and (institutions.member_to is null or periods.period <= institutions.member_to)

@@ -26,7 +26,6 @@ per_slot as (
         min(received_at) as first_received_at,
         max(version) as versions,
         arg_max(status, version) filter (where version is not null) as current_accepted_status,
-        arg_max(status, received_at) as latest_status,
         arg_min(status, received_at) as first_status,
         min(received_at) filter (where version is not null) as first_accepted_at
     from received
@@ -39,10 +38,18 @@ select
     expected.period,
     per_slot.institution_code is not null as submitted,
     per_slot.first_received_at,
-    coalesce(cast(per_slot.first_accepted_at as date) <= expected.deadline, false) as on_time,
+    -- nothing received: on time is not known before the deadline, and false after it
+    case
+        when per_slot.institution_code is null and current_date <= expected.deadline then null
+        else coalesce(cast(per_slot.first_accepted_at as date) <= expected.deadline, false)
+    end as on_time,
     coalesce(per_slot.versions, 0) as versions,
-    coalesce(per_slot.current_accepted_status, per_slot.latest_status, 'NOT_SUBMITTED') as current_status,
-    coalesce(per_slot.first_status in ('ACCEPTED', 'ACCEPTED_WITH_WARNINGS'), false) as first_pass_accepted
+    -- the current version's status, else REJECTED (files came, none accepted), else NULL (nothing came)
+    case
+        when per_slot.current_accepted_status is not null then per_slot.current_accepted_status
+        when per_slot.institution_code is not null then 'REJECTED'
+    end as current_status,
+    per_slot.first_status in ('ACCEPTED', 'ACCEPTED_WITH_WARNINGS') as first_pass_accepted
 from expected
 left join per_slot
     on

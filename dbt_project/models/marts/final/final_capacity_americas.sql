@@ -1,0 +1,2 @@
+-- The final figures of every locked period, every revision (macros/final_figures.sql).
+{{ final_figures('capacity_americas') }}
