@@ -141,7 +141,8 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
     data.institutions = _records(
         connection,
         f"""select i.institution_code, i.institution_name, i.country_iso2, c.*,
-                   s.current_status as staffing_status, t.current_status as training_status,
+                   coalesce(s.current_status, 'NOT_SUBMITTED') as staffing_status,
+                   coalesce(t.current_status, 'NOT_SUBMITTED') as training_status,
                    s.on_time as staffing_on_time, t.on_time as training_on_time
             from marts.registry_institutions i
             join figures_capacity_by_institution c on c.institution_code = i.institution_code and c.period = ?

@@ -59,9 +59,12 @@ def _sums(roster: pd.DataFrame | None, training: pd.DataFrame | None, period: Pe
                 "trained_female": (trained["sex"] == "F").sum(),
                 "trained_male": (trained["sex"] == "M").sum(),
                 "hours_rostered": completed["hours"].sum(),
+                # coverage-type ratios: only institutions with both files, numerator and denominator alike
+                "headcount_both": sums["headcount"],
+                "female_both": sums["headcount_female"],
+                "male_both": sums["headcount_male"],
             }
-    elif roster is not None:
-        sums |= {"staff_trained": 0, "trained_female": 0, "trained_male": 0}
+    # a roster without a training file: no training measure at all (a missing file is not zero activity)
     return sums
 
 
@@ -70,16 +73,16 @@ def _measures(parts: list[dict]) -> dict:
         values = [part[name] for part in parts if name in part]
         return sum(values) if values else None
 
-    female = _ratio(total("trained_female"), total("headcount_female"))
-    male = _ratio(total("trained_male"), total("headcount_male"))
+    female = _ratio(total("trained_female"), total("female_both"))
+    male = _ratio(total("trained_male"), total("male_both"))
     return {
         "headcount": total("headcount"),
         "fte": total("fte"),
         "participants": total("participants"),
         "staff_trained": total("staff_trained"),
-        "training_coverage": _ratio(total("staff_trained"), total("headcount")),
+        "training_coverage": _ratio(total("staff_trained"), total("headcount_both")),
         "completed_hours": total("completed_hours"),
-        "hours_per_employee": _ratio(total("hours_rostered") or 0, total("headcount")),
+        "hours_per_employee": _ratio(total("hours_rostered"), total("headcount_both")),
         "closed_enrolments": total("closed_enrolments"),
         "completions": total("completions"),
         "completion_rate": _ratio(total("completions"), total("closed_enrolments")),
@@ -129,7 +132,11 @@ def test_marts_match_an_independent_computation_from_the_submitted_files(sample,
     registry = institutions()
     rows = json.loads(ciess.run("query", "select * from capacity_by_subregion", "--format", "json").stdout)
     for row in rows:
-        members = [code for code in registry if registry[code].subregion_code == row["subregion_code"]]
+        members = [
+            code
+            for code, institution in registry.items()
+            if institution.subregion_code == row["subregion_code"] and institution.expected_in(row["period"])
+        ]
         group = [parts[(code, row["period"])] for code in members if (code, row["period"]) in parts]
         expected = _measures(group)
         reporting = sum(1 for part in group if "headcount" in part or "participants" in part)
