@@ -277,14 +277,16 @@ def serve_command(settings: Settings, host: str, port: int) -> None:
     """Run the upload portal: web pages and HTTP API over the same intake as `ciess submit`.
 
     Institutions sign in with the token made by `ciess tokens create`. The API is described at
-    /docs and /openapi.json.
+    /docs and /openapi.json. CIESS staff (an operator token) review the returns at /review; a lock
+    from there runs the warehouse build in this process, as `ciess period lock` does.
     """
     import uvicorn
 
+    from pipelines.cli.cycle import build_for_lock
     from pipelines.portal.app import create_app
 
     click.echo(f"Portal on http://{host}:{port}/ (API description: http://{host}:{port}/docs); home {settings.home}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings, build=build_for_lock(settings)), host=host, port=port, log_level="info")
 
 
 @cli.group("tokens")

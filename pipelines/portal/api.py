@@ -86,7 +86,8 @@ def me(principal: ApiPrincipal) -> Me:
 
 
 @router.post("/submissions", response_model=Receipt, status_code=201,
-             responses={**PROBLEMS, 413: {"model": Problem}, 415: {"model": Problem}, 422: {"model": Problem}},
+             responses={**PROBLEMS, 409: {"model": Problem}, 413: {"model": Problem}, 415: {"model": Problem},
+                        422: {"model": Problem}},
              tags=["api"])  # fmt: skip
 def upload_submission(
     principal: ApiPrincipal,
@@ -96,9 +97,17 @@ def upload_submission(
     period: Annotated[str, Form(description="Calendar quarter, YYYY-Qn")],
     institution: Annotated[str | None, Form(description="Operators only: the institution's code")] = None,
     lang: Annotated[str | None, Form(description="Receipt language: en, es, pt or fr")] = None,
+    replace: Annotated[
+        bool,
+        Form(
+            description="Required (true) when the kind already has an accepted version "
+            "for the period: this file then becomes the next version"
+        ),
+    ] = False,
 ) -> dict:
-    """Submit one file for (kind, period) as the signed-in institution; the receipt comes back."""
-    return receive_upload(settings, principal, file, kind, period, institution, lang)
+    """Submit one file for (kind, period) as the signed-in institution; the receipt comes back.
+    409, and nothing taken in, when an accepted version exists and `replace` is not true."""
+    return receive_upload(settings, principal, file, kind, period, institution, lang, replace)
 
 
 @router.get("/submissions", response_model=list[SubmissionSummary], responses=PROBLEMS, tags=["api"])

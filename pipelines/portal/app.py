@@ -6,7 +6,8 @@ are streamed to disk under a size limit, their content type checked, and the cli
 is kept only as a label, never used as a path.
 
 The parts: `api` (JSON routes and their models), `pages` (HTML routes and the portal's words),
-`dependencies` (who is asking; what is stored on `app.state`), `limits` (rate, size, content
+`returns_api` and `review_pages` (the reporting cycle: returns, explanations, review, locks, on
+top of `cycle_actions`), `dependencies` (who is asking; what is stored on `app.state`), `limits` (rate, size, content
 type), `uploads` (a file handed to the intake), `visibility` (which submissions a principal may
 see), `language` (which language to answer in), `auth` (the token store).
 """
@@ -19,14 +20,17 @@ from fastapi.staticfiles import StaticFiles
 
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.portal import api, pages
+from pipelines.portal import api, pages, returns_api, review_pages
 from pipelines.portal.auth import TokenStore
 from pipelines.portal.limits import MULTIPART_OVERHEAD, BodyLimit, RateLimiter
+from pipelines.warehouse.locking import Build
 
 STATIC_DIR = Path(__file__).with_name("static")
 
 
-def create_app(settings: Settings, rate_limit: int | None = None) -> FastAPI:
+def create_app(settings: Settings, rate_limit: int | None = None, build: Build | None = None) -> FastAPI:
+    """The portal. `build` is the warehouse build a lock runs (`ciess serve` gives the Dagster job);
+    without one, locking is left to the command line."""
     settings.ensure()
     app = FastAPI(
         title="CIESS submissions portal",
@@ -37,9 +41,12 @@ def create_app(settings: Settings, rate_limit: int | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = TokenStore(settings.home / "access.sqlite")
     app.state.ledger = Ledger(settings.ledger_path)
+    app.state.build = build
     app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")))
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.include_router(api.router)
+    app.include_router(returns_api.router)
     app.include_router(pages.router)
+    app.include_router(review_pages.router)
     return app

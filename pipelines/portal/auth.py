@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines.common.sqlite import connect, initialise
+from pipelines.intake.storing.cycle_log import token_actor
 
 TOKEN_PREFIX = "ciess_"
 
@@ -31,10 +32,16 @@ create table if not exists tokens (
 class Principal:
     token_id: str
     institution: str | None
+    label: str = ""
 
     @property
     def is_operator(self) -> bool:
         return self.institution is None
+
+    @property
+    def actor(self) -> str:
+        """Who acted, as the audit log records it: the token's id and label."""
+        return token_actor(self.token_id, self.label)
 
 
 @dataclass(frozen=True)
@@ -80,9 +87,10 @@ class TokenStore:
             return None
         with closing(self._connect()) as connection:
             found = connection.execute(
-                "select token_id, institution from tokens where token_hash = ? and revoked_at is null", (_hash(token),)
+                "select token_id, institution, label from tokens where token_hash = ? and revoked_at is null",
+                (_hash(token),),
             ).fetchone()
-        return Principal(found["token_id"], found["institution"]) if found else None
+        return Principal(found["token_id"], found["institution"], found["label"]) if found else None
 
     def revoke(self, token_id: str) -> bool:
         with closing(self._connect()) as connection:

@@ -1,5 +1,5 @@
 """The portal's request dependencies: what `create_app` stored on `app.state` (settings, ledger,
-token store, rate limiter) and who is asking (a bearer token for the API, the session cookie for
+token store, rate limiter, the build a lock runs) and who is asking (a bearer token for the API, the session cookie for
 the pages).
 
 Kept apart from `auth.py` so that the token store, which `ciess tokens` also uses, needs no FastAPI.
@@ -13,6 +13,7 @@ from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal.auth import Principal, TokenStore
 from pipelines.portal.limits import RateLimiter
+from pipelines.warehouse.locking import Build
 
 COOKIE_TOKEN = "ciess_token"
 
@@ -29,6 +30,10 @@ def get_tokens(request: Request) -> TokenStore:
     return request.app.state.tokens
 
 
+def get_build(request: Request) -> Build | None:
+    return request.app.state.build
+
+
 def get_rate_limiter(request: Request) -> RateLimiter:
     return request.app.state.rate_limiter
 
@@ -37,6 +42,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 TokensDep = Annotated[TokenStore, Depends(get_tokens)]
 RateLimiterDep = Annotated[RateLimiter, Depends(get_rate_limiter)]
+BuildDep = Annotated[Build | None, Depends(get_build)]
 
 
 def bearer_principal(request: Request, tokens: TokensDep) -> Principal:

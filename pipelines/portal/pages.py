@@ -4,7 +4,6 @@ in a cookie), else the institution's own. Signed in by a session cookie holding 
 the OpenAPI description."""
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,14 +14,18 @@ from fastapi.templating import Jinja2Templates
 
 from pipelines.common.periods import Period, period_of
 from pipelines.common.registry import institutions
+from pipelines.common.settings import Settings
 from pipelines.common.texts import Texts
 from pipelines.contract.model import KINDS, LANGUAGES, load_contract
+from pipelines.cycle.dues import institution_dues
+from pipelines.cycle.review import MIN_TEXT
 from pipelines.intake.receipts import first_problems, headline
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal.auth import Principal
+from pipelines.portal.cycle_actions import explain_warning, today
 from pipelines.portal.dependencies import COOKIE_TOKEN, LedgerDep, SettingsDep, TokensDep, WebPrincipal
 from pipelines.portal.language import choose_language
-from pipelines.portal.uploads import receive_upload
+from pipelines.portal.uploads import Pending, cancel_upload, confirm_upload, upload_or_hold
 from pipelines.portal.visibility import visible_history, visible_submission
 from pipelines.warehouse import dictionary
 
@@ -45,6 +48,13 @@ def translator(lang: str):
     return t
 
 
+def kind_labeller(lang: str):
+    def kind_label(*kinds: str) -> str:
+        return " + ".join(load_contract(kind).labels.get(lang, kind) for kind in kinds)
+
+    return kind_label
+
+
 def web_language(request: Request, principal: Principal | None) -> str:
     return choose_language(principal, request.query_params.get("lang") or request.cookies.get(COOKIE_LANG))
 
@@ -53,31 +63,33 @@ def page(request: Request, name: str, principal: Principal | None, lang: str, **
     who = None
     if principal:
         who = translator(lang)("operator") if principal.is_operator else principal.institution
-    values = {"t": translator(lang), "lang": lang, "languages": LANGUAGES, "principal": principal, "who": who}
+    values = {"t": translator(lang), "lang": lang, "languages": LANGUAGES, "principal": principal, "who": who,
+              "kind_label": kind_labeller(lang), "min_text": MIN_TEXT}  # fmt: skip
     response = TEMPLATES.TemplateResponse(request, name, {**values, **context})
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(COOKIE_LANG, lang, samesite="strict", httponly=True)
     return response
 
 
-def home_page(request: Request, principal: Principal, ledger: Ledger, error: str | None = None,
-              status: int = 200) -> HTMLResponse:  # fmt: skip
+def home_page(request: Request, principal: Principal, settings: Settings, error: str | None = None,
+              status: int = 200, notice: str | None = None) -> HTMLResponse:  # fmt: skip
     lang = web_language(request, principal)
     kinds = [(kind, load_contract(kind).labels.get(lang, kind)) for kind in KINDS]
+    opened, closed = ([], []) if principal.is_operator else institution_dues(settings, principal.institution, today())
     response = page(
-        request, "home.html.j2", principal, lang, error=error, kinds=kinds,
-        history=[row.__dict__ for row in visible_history(ledger, principal)][:50],
-        institutions=sorted(institutions()), default_period=str(period_of(datetime.now(UTC).date()).previous()),
+        request, "home.html.j2", principal, lang, error=error, notice=notice, kinds=kinds, opened=opened,
+        closed=closed, history=[row.__dict__ for row in visible_history(Ledger(settings.ledger_path), principal)][:50],
+        institutions=sorted(institutions()), default_period=str(period_of(today()).previous()),
     )  # fmt: skip
     response.status_code = status
     return response
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, principal: WebPrincipal, ledger: LedgerDep):
+def home(request: Request, principal: WebPrincipal, settings: SettingsDep):
     if principal is None:
         return page(request, "signin.html.j2", None, web_language(request, None), error=None)
-    return home_page(request, principal, ledger)
+    return home_page(request, principal, settings)
 
 
 @router.post("/signin")
@@ -105,20 +117,60 @@ def upload_page(
     request: Request,
     principal: WebPrincipal,
     settings: SettingsDep,
-    ledger: LedgerDep,
     file: Annotated[UploadFile, File()],
     kind: Annotated[str, Form()],
     period: Annotated[str, Form()],
     institution: Annotated[str | None, Form()] = None,
 ):
+    """Take the file in, or, when it would replace an accepted version, ask first."""
     if principal is None:
         return RedirectResponse("/", status_code=303)
     lang = web_language(request, principal)
     try:
-        receipt = receive_upload(settings, principal, file, kind, period, institution, lang)
+        outcome = upload_or_hold(settings, principal, file, kind, period, institution, lang)
     except HTTPException as error:
-        return home_page(request, principal, ledger, error=str(error.detail), status=error.status_code)
+        return home_page(request, principal, settings, error=str(error.detail), status=error.status_code)
+    if isinstance(outcome, Pending):
+        return page(request, "confirm.html.j2", principal, lang, held=outcome)
+    return RedirectResponse(f"/receipts/{outcome['submission_id']}", status_code=303)
+
+
+@router.post("/upload/confirm")
+def confirm_page(request: Request, principal: WebPrincipal, settings: SettingsDep,
+                 pending_id: Annotated[str, Form()], answer: Annotated[str, Form()]):  # fmt: skip
+    if principal is None:
+        return RedirectResponse("/", status_code=303)
+    if answer != "replace":
+        held = cancel_upload(settings, principal, pending_id)
+        notice = translator(web_language(request, principal))("replace_cancelled", version=held.current.version)
+        return home_page(request, principal, settings, notice=notice)
+    receipt = confirm_upload(settings, principal, pending_id)
     return RedirectResponse(f"/receipts/{receipt['submission_id']}", status_code=303)
+
+
+def _back(path: str) -> str:
+    """Where a form sends the reader back to: a page of this portal only."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
+@router.post("/explanations")
+def explanation_page(request: Request, principal: WebPrincipal, settings: SettingsDep,
+                     submission_id: Annotated[str, Form()], rule: Annotated[str, Form()],
+                     text: Annotated[str, Form()], back: Annotated[str, Form()] = "/"):  # fmt: skip
+    """Save one explanation from a return's panel, then show the panel again."""
+    if principal is None:
+        return RedirectResponse("/", status_code=303)
+    t = translator(web_language(request, principal))
+    length = len(text.strip())
+    try:
+        if length < MIN_TEXT:
+            raise HTTPException(422, t("text_too_short", minimum=MIN_TEXT, length=length))
+        explain_warning(settings, principal, submission_id, rule, text)
+    except HTTPException as error:
+        if error.status_code == 404:
+            raise
+        return home_page(request, principal, settings, error=str(error.detail), status=error.status_code)
+    return RedirectResponse(_back(back), status_code=303)
 
 
 @router.get("/receipts/{submission_id}", response_class=HTMLResponse)

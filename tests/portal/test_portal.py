@@ -222,7 +222,10 @@ def test_template_of_an_unknown_kind_is_404(portal):
 
 def test_served_openapi_is_the_one_kept_in_the_repo(portal):
     kept = json.loads((PROJECT_ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
-    assert portal.client.get("/openapi.json").json() == kept
+    assert portal.client.get("/openapi.json").json() == kept, (
+        "docs/openapi.json is out of date; write it again from the served one (json.dumps(..., indent=2, "
+        "ensure_ascii=False) of GET /openapi.json) and review the difference"
+    )
 
 
 def test_sign_in_page_refuses_a_bad_token_clearly(portal):

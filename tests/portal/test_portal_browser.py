@@ -72,7 +72,8 @@ def test_officer_fixes_a_file_and_sees_it_accepted(served, tmp_path):
         page.fill("#token", token)
         page.click("button[type=submit]")
         assert "AR-ANSES" in page.inner_text("header")
-        assert page.inner_text("h1") == "Enviar un archivo"  # Argentina: Spanish by default
+        assert page.inner_text("h1") == "Sus trimestres"  # Argentina: Spanish by default
+        assert "Falta un archivo" in page.inner_text("section.quarter")  # the quarter due, nothing sent yet
 
         page.select_option("#kind", "staffing")
         page.fill("#period", "2026-Q2")
@@ -99,7 +100,66 @@ def test_officer_fixes_a_file_and_sees_it_accepted(served, tmp_path):
         browser.close()
 
 
+def _sign_in(browser, base: str, token: str, lang: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/?lang={lang}")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    return page
+
+
+def _send(page, path: Path, kind: str) -> None:
+    page.select_option("#kind", kind)
+    page.fill("#period", "2026-Q2")
+    page.set_input_files("#file", str(path))
+    page.click("form.upload button[type=submit]")
+
+
+def test_a_quarter_through_the_cycle_in_the_browser(served, tmp_path):
+    """The officer sends both files, explains a warning, is asked before a replacement; CIESS
+    approves from the grid; the officer sees it approved."""
+    from playwright.sync_api import sync_playwright
+
+    base, token = served
+    home = tmp_path / "home"  # the served portal's (the fixture shares tmp_path)
+    operator = TokenStore(home / "access.sqlite").create(None, "Review desk")[0]
+    shots = Path(os.environ.get("CIESS_SCREENSHOTS", tmp_path))
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        officer = _sign_in(browser, base, token, "en")
+        _send(officer, EXAMPLES["staffing"] / "valid.csv", "staffing")
+        officer.goto(base + "/")
+        _send(officer, EXAMPLES["training"] / "warning-HOURS_UNUSUAL.csv", "training")
+        officer.goto(base + "/")
+        quarter = officer.locator("section#q-AR-ANSES-2026-Q2")
+        assert "Needs explanations" in quarter.inner_text() and "days past the deadline" in quarter.inner_text()
+        quarter.locator("textarea").fill("Two staff took the year-long diploma course this quarter.")
+        quarter.locator("form.explain button").click()
+        assert "Ready for review" in officer.locator("section#q-AR-ANSES-2026-Q2").inner_text()
+        officer.screenshot(path=str(shots / "officer-status.png"), full_page=True)
+
+        shorter = tmp_path / "roster-by-mistake.csv"
+        lines = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8").splitlines()
+        shorter.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
+        _send(officer, shorter, "staffing")
+        assert "This replaces version 1" in officer.inner_text("p.replaces")
+        officer.click("text=No, keep version 1")
+        assert "version 1 stays the accepted file" in officer.inner_text("p.notice")
+
+        desk = _sign_in(browser, base, operator, "en")
+        desk.goto(base + "/review?period=2026-Q2&subregion=SOUTHERN_CONE")
+        row = desk.locator("table.grid tr.state-READY")
+        assert row.count() == 1 and "AR-ANSES" in row.inner_text()
+        desk.screenshot(path=str(shots / "operator-grid.png"), full_page=True)
+        row.locator("text=Approve").click()
+        assert "the return is now “Approved”" in desk.inner_text("p.notice")
+
+        officer.goto(base + "/")
+        assert "Approved by CIESS" in officer.locator("section#q-AR-ANSES-2026-Q2").inner_text()
+        browser.close()
+
+
 def test_docs_screenshots_exist():
-    """The README links these pictures of the portal; they come from the test above."""
-    for name in ("portal-receipt-rejected.png", "portal-history.png"):
+    """The README links these pictures of the portal; they come from the tests above."""
+    for name in ("portal-receipt-rejected.png", "portal-history.png", "officer-status.png", "operator-grid.png"):
         assert (PROJECT_ROOT / "docs" / name).exists(), f"run CIESS_SCREENSHOTS=docs pytest {__file__}"
