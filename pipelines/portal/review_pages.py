@@ -6,6 +6,7 @@ period`); and one return's page, which an institution may open for its own retur
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -32,7 +33,7 @@ from pipelines.portal.dependencies import BuildDep, SettingsDep, WebPrincipal
 from pipelines.portal.pages import page, translator, web_language
 
 router = APIRouter(include_in_schema=False)
-ACTION_LABELS = {"approve": "approve", "return": "return_action", "reopen": "reopen"}  # keys of portal_text.yaml
+ACTION_DONE = {"approve": "done_approve", "return": "comment_return", "reopen": "comment_reopen"}  # portal_text.yaml
 
 
 def _periods(settings: Settings) -> list[str]:
@@ -66,13 +67,14 @@ def grid_page(request: Request, principal: Principal | None, settings: Settings,
         and (kind not in KINDS or state != "MISSING" or row[f"{kind}_version"] is None)
     ]  # fmt: skip
     names = subregions()
+    chosen = {"subregion": subregion, "state": state, "kind": kind}
     response = page(
         request, "review.html.j2", principal, lang, report=report, rows=rows, periods=_periods(settings),
         period=period, subregions=[(code, names[code].get(f"name_{lang}") or code) for code in sorted(names)],
         subregion_name={code: names[code].get(f"name_{lang}") or code for code in names},
         states=STATES, kinds=[(code, load_contract(code).labels.get(lang, code)) for code in KINDS], shown=kinds,
-        chosen={"subregion": subregion, "state": state, "kind": kind}, allowed=ALLOWED_FROM, notice=notice,
-        error=error,
+        chosen=chosen, allowed=ALLOWED_FROM, notice=notice,
+        error=error, filters=urlencode({name: value for name, value in chosen.items() if value}),
     )  # fmt: skip
     response.status_code = status
     return response
@@ -122,7 +124,7 @@ def review_action(request: Request, institution: str, period: str, action: str, 
         if action not in ALLOWED_FROM:
             raise HTTPException(404, f"no review action {action!r}")
         after = review_return(settings, principal, action, institution, period, comment)
-        done = t("done_review", institution=institution, period=after.period, action=t(ACTION_LABELS[action]),
+        done = t("done_review", institution=institution, period=after.period, action=t(ACTION_DONE[action]),
                  state=t(f"state_{after.state}"))  # fmt: skip
         return done, after.period
 

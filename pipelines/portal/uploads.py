@@ -15,6 +15,7 @@ import secrets
 import shutil
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from pipelines.common.settings import Settings
 from pipelines.contract.model import load_contract
 from pipelines.intake.checking.validation import validate_file
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
-from pipelines.intake.submission import UsageError, check_request, submit
+from pipelines.intake.submission import UsageError, check_request, cycle_gate, submit
 from pipelines.portal.auth import Principal
 from pipelines.portal.limits import check_content_type
 
@@ -74,6 +75,11 @@ def _submit(settings: Settings, path: Path, code: str, kind: str, period: str, l
     return result.receipt
 
 
+def _received_before(settings: Settings, code: str, kind: str, period: str, sha256: str) -> bool:
+    """An accepted version had these very bytes: the file is a DUPLICATE and replaces nothing."""
+    return Ledger(settings.ledger_path).find_accepted_with_hash(code, kind, period, sha256) is not None
+
+
 def replacement_refusal(current: LedgerRow) -> str:
     return (
         f"{current.institution} already has an accepted {current.kind} file for {current.period}: version "
@@ -93,7 +99,7 @@ def receive_upload(settings: Settings, principal: Principal, upload: UploadFile,
         sha256 = _save(upload, target)
         period = _checked(target, code, kind, period, lang)
         current = Ledger(settings.ledger_path).current(code, kind, period)
-        if current is not None and current.sha256 != sha256 and not replace:  # the same file again is a DUPLICATE
+        if current is not None and not replace and not _received_before(settings, code, kind, period, sha256):
             raise HTTPException(409, replacement_refusal(current))
         return _submit(settings, target, code, kind, period, lang, safe_name(upload.filename), principal)
 
@@ -134,8 +140,8 @@ def sweep_pending(settings: Settings) -> int:
 def upload_or_hold(settings: Settings, principal: Principal, upload: UploadFile, kind: str, period: str,
                    institution: str | None, lang: str | None) -> dict | Pending:  # fmt: skip
     """The receipt of the upload, or, when it would replace an accepted version, the upload held
-    for confirmation. A file that would be rejected, or that is the accepted one again, replaces
-    nothing and is taken in at once."""
+    for confirmation. A file that would be rejected (by its contents, a locked quarter or an approved
+    return), or that is the accepted one again, replaces nothing and is taken in at once."""
     code = _institution(principal, institution)
     check_content_type(upload.content_type)
     sweep_pending(settings)
@@ -148,7 +154,9 @@ def upload_or_hold(settings: Settings, principal: Principal, upload: UploadFile,
         period = _checked(target, code, kind, period, lang)
         ledger = Ledger(settings.ledger_path)
         current = ledger.current(code, kind, period)
-        if current is not None and current.sha256 != sha256:
+        with closing(ledger.connect()) as connection:
+            refused = cycle_gate(connection, code, period, settings.helpdesk)  # rejected whatever it holds
+        if current is not None and refused is None and not _received_before(settings, code, kind, period, sha256):
             checked = validate_file(target, load_contract(kind), Period.parse(period))
             if not checked.has_errors:
                 held = Pending(pending_id, principal.token_id, code, kind, period, lang, safe_name(upload.filename),

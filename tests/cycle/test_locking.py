@@ -5,6 +5,7 @@ The regional summaries say FINAL for it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -23,6 +24,14 @@ def rows(ciess, sql: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
+def kept_files(home) -> dict[str, str]:
+    """The kept final figures of the period, file by file: their SHA-256 (byte for byte)."""
+    return {
+        str(path.relative_to(home)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted((home / "final").glob(f"*/period={PERIOD}/revision=*/*"))
+    }
+
+
 def test_a_locked_period_keeps_its_final_figures_and_refuses_files_and_reviews(example_home, tmp_path):
     ciess = copy_home(example_home, tmp_path)
     assert ciess.run("review", "approve", "--institution", "AR-ANSES", "--period", PERIOD).exit_code == 0
@@ -30,6 +39,8 @@ def test_a_locked_period_keeps_its_final_figures_and_refuses_files_and_reviews(e
     assert locked.exit_code == 0, locked.output
     assert "revision 1" in locked.stdout
     first = {mart: rows(ciess, FINAL.format(mart=mart)) for mart in MARTS}
+    kept = kept_files(ciess.home)
+    assert len(kept) == len(MARTS)
     assert all(first.values()) and {row["revision"] for row in first["final_capacity_americas"]} == {1}
     (mine,) = rows(ciess, "select data_status from capacity_by_institution where institution_code = 'AR-ANSES'")
     assert mine["data_status"] == "final"
@@ -65,5 +76,6 @@ def test_a_locked_period_keeps_its_final_figures_and_refuses_files_and_reviews(e
     for mart in MARTS:
         assert [row for row in both[mart] if row["revision"] == 1] == first[mart], mart
         assert {row["revision"] for row in both[mart]} == {1, 2}
+    assert {path: digest for path, digest in kept_files(ciess.home).items() if "revision=1" in path} == kept
     revision_2 = [row for row in both["final_capacity_americas"] if row["revision"] == 2]
     assert revision_2[0]["headcount"] != first["final_capacity_americas"][0]["headcount"]

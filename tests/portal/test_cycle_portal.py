@@ -188,8 +188,10 @@ def test_ciess_reviews_from_the_grid_and_institutions_cannot(portal):
     short = operator.post(f"/review/AR-ANSES/{PERIOD}/return", data={"comment": "fix it"})
     assert short.status_code == 409 and "at least 20 characters" in short.text
     comment = "The roster counts the regional offices twice; send it again."
-    returned = operator.post(f"/review/AR-ANSES/{PERIOD}/return", data={"comment": comment})
-    assert "the return is now “Returned by CIESS”" in text_of(returned.text)
+    returned = operator.post(f"/review/AR-ANSES/{PERIOD}/return?subregion=SOUTHERN_CONE", data={"comment": comment})
+    assert "AR-ANSES 2026-Q2: returned; the return is now “Returned by CIESS”" in text_of(returned.text)
+    southern = [code for code in expected if code.subregion_code == "SOUTHERN_CONE"]
+    assert returned.text.count('<tr class="state-') == len(southern)  # the grid keeps its filters
     home = text_of(officer.get("/").text)
     assert comment in home and "CIESS sent your return back" in home
     refused = operator.post(f"/review/AR-ANSES/{PERIOD}/approve")
@@ -211,7 +213,7 @@ def test_ciess_reviews_from_the_grid_and_institutions_cannot(portal):
     late_file = portal.upload("AR-ANSES", TRAINING.with_name("warning-COLUMN_UNKNOWN.csv"), replace="true").json()
     assert late_file["status"] == "REJECTED" and "RETURN_APPROVED" in late_file["rule_counts"]
     reopened = operator.post(f"/review/AR-ANSES/{PERIOD}/reopen", data={"comment": "The institution found a typo."})
-    assert "the return is now “Ready for review”" in text_of(reopened.text)
+    assert "reopened; the return is now “Ready for review”" in text_of(reopened.text)
     status = portal.client.get(f"/api/periods/{PERIOD}", headers=portal.auth("operator")).json()
     assert status["states"]["READY"] == 1 and status["expected"] == len(expected)
     assert portal.client.get(f"/api/periods/{PERIOD}", headers=portal.auth("AR-ANSES")).status_code == 403

@@ -8,6 +8,7 @@ import shutil
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.settings import Settings
 from pipelines.portal.app import create_app
 from pipelines.portal.auth import TokenStore
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, copy_home
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -41,11 +42,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def served(tmp_path):
-    settings = Settings(home=tmp_path / "home")
-    app = create_app(settings)
-    token = TokenStore(settings.home / "access.sqlite").create("AR-ANSES")[0]
+@contextmanager
+def serving(app):
+    """The app on a loopback port of its own, in a thread, for as long as the block runs."""
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -54,9 +53,20 @@ def served(tmp_path):
         if server.started:
             break
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", token
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path):
+    settings = Settings(home=tmp_path / "home")
+    app = create_app(settings)  # makes the home folder
+    token = TokenStore(settings.home / "access.sqlite").create("AR-ANSES")[0]
+    with serving(app) as base:
+        yield base, token
 
 
 def test_officer_fixes_a_file_and_sees_it_accepted(served, tmp_path):
@@ -115,47 +125,82 @@ def _send(page, path: Path, kind: str) -> None:
     page.click("form.upload button[type=submit]")
 
 
-def test_a_quarter_through_the_cycle_in_the_browser(served, tmp_path):
-    """The officer sends both files, explains a warning, is asked before a replacement; CIESS
-    approves from the grid; the officer sees it approved."""
+@pytest.fixture
+def served_built(example_home, tmp_path):
+    """A copy of the built example home (AR-ANSES's 2026-Q2 files accepted and published), served
+    as `ciess serve` serves it: with the build a lock runs."""
+    from pipelines.cli.cycle import build_for_lock
+
+    home = copy_home(example_home, tmp_path).home
+    settings = Settings(home=home)
+    store = TokenStore(home / "access.sqlite")
+    tokens = {"officer": store.create("AR-ANSES")[0], "desk": store.create(None, "Review desk")[0]}
+    with serving(create_app(settings, build=build_for_lock(settings))) as base:
+        yield base, tokens
+
+
+@pytest.mark.warehouse
+def test_a_quarter_through_the_cycle_in_the_browser(served_built, tmp_path):
+    """Officer: a new version, a warning explained, the return sent back, fixed, approved.
+    CIESS: return, approve, lock. Officer again: a file for the locked quarter refused, in Spanish."""
     from playwright.sync_api import sync_playwright
 
-    base, token = served
-    home = tmp_path / "home"  # the served portal's (the fixture shares tmp_path)
-    operator = TokenStore(home / "access.sqlite").create(None, "Review desk")[0]
+    base, tokens = served_built
     shots = Path(os.environ.get("CIESS_SCREENSHOTS", tmp_path))
+    quarter = "section#q-AR-ANSES-2026-Q2"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        officer = _sign_in(browser, base, token, "en")
-        _send(officer, EXAMPLES["staffing"] / "valid.csv", "staffing")
-        officer.goto(base + "/")
+        officer = _sign_in(browser, base, tokens["officer"], "es")  # Argentina reads Spanish
+        assert "Listo para revisión" in officer.inner_text(quarter)  # both example files accepted
+
         _send(officer, EXAMPLES["training"] / "warning-HOURS_UNUSUAL.csv", "training")
+        assert "Esto reemplaza la versión 1" in officer.inner_text("p.replaces")
+        officer.click("text=Sí, reemplazarla")
+        assert officer.inner_text("h1.verdict").startswith("ACEPTADO")
         officer.goto(base + "/")
-        quarter = officer.locator("section#q-AR-ANSES-2026-Q2")
-        assert "Needs explanations" in quarter.inner_text() and "days past the deadline" in quarter.inner_text()
-        quarter.locator("textarea").fill("Two staff took the year-long diploma course this quarter.")
-        quarter.locator("form.explain button").click()
-        assert "Ready for review" in officer.locator("section#q-AR-ANSES-2026-Q2").inner_text()
+        assert "Requiere explicaciones" in officer.inner_text(quarter)
+        officer.locator(f"{quarter} textarea").fill("Dos funcionarios cursaron el diplomado anual este trimestre.")
+        officer.locator(f"{quarter} form.explain button").click()
+        assert "Listo para revisión" in officer.inner_text(quarter)
         officer.screenshot(path=str(shots / "officer-status.png"), full_page=True)
 
-        shorter = tmp_path / "roster-by-mistake.csv"
-        lines = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8").splitlines()
-        shorter.write_text("\n".join(lines[:3]) + "\n", encoding="utf-8")
-        _send(officer, shorter, "staffing")
-        assert "This replaces version 1" in officer.inner_text("p.replaces")
-        officer.click("text=No, keep version 1")
-        assert "version 1 stays the accepted file" in officer.inner_text("p.notice")
-
-        desk = _sign_in(browser, base, operator, "en")
-        desk.goto(base + "/review?period=2026-Q2&subregion=SOUTHERN_CONE")
+        desk = _sign_in(browser, base, tokens["desk"], "en")
+        desk.goto(base + "/review?period=2026-Q2&state=READY")
         row = desk.locator("table.grid tr.state-READY")
         assert row.count() == 1 and "AR-ANSES" in row.inner_text()
-        desk.screenshot(path=str(shots / "operator-grid.png"), full_page=True)
-        row.locator("text=Approve").click()
-        assert "the return is now “Approved”" in desk.inner_text("p.notice")
+        row.locator("summary").click()
+        row.locator("textarea").fill("The July course lasted 300 hours, not 3000: please check the file.")
+        row.locator("form button:has-text('Return with a comment')").click()
+        assert "returned; the return is now “Returned by CIESS”" in desk.inner_text("p.notice")
 
         officer.goto(base + "/")
-        assert "Approved by CIESS" in officer.locator("section#q-AR-ANSES-2026-Q2").inner_text()
+        assert "Devuelto por el CIESS" in officer.inner_text(quarter)
+        assert "not 3000" in officer.inner_text(f"{quarter} ul.comments")
+        fixed = tmp_path / "training-fixed.csv"  # the fix: a corrected file (not version 1's bytes again)
+        fixed.write_text((EXAMPLES["training"] / "valid.csv").read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        _send(officer, fixed, "training")
+        officer.click("text=Sí, reemplazarla")
+        officer.goto(base + "/")
+        assert "Listo para revisión" in officer.inner_text(quarter)
+
+        desk.goto(base + "/review?period=2026-Q2&subregion=SOUTHERN_CONE")
+        desk.locator("table.grid tr.state-READY").locator("text=Approve").click()
+        assert "approved; the return is now “Approved”" in desk.inner_text("p.notice")
+        desk.screenshot(path=str(shots / "operator-grid.png"), full_page=True)
+        officer.goto(base + "/")
+        assert "Aprobado por el CIESS" in officer.inner_text(quarter)
+
+        desk.fill("section.period-actions input[name=reason]", "Quarterly review done")
+        with desk.expect_navigation(timeout=300_000):  # builds, keeps the final figures, builds again
+            desk.click("section.period-actions button", no_wait_after=True)
+            assert desk.locator("section.period-actions .progress").is_visible()
+        assert "2026-Q2 locked: final figures revision 1 kept" in desk.inner_text("p.notice")
+
+        officer.goto(base + "/")
+        assert "Cifras definitivas, revisión 1" in officer.inner_text("table.closed")
+        _send(officer, EXAMPLES["staffing"] / "warning-AGE_UNUSUAL.csv", "staffing")  # no question: it is refused
+        assert officer.inner_text("h1.verdict").startswith("RECHAZADO")
+        assert "PERIOD_LOCKED" in officer.inner_text("main") and "cerrado" in officer.inner_text("main")
         browser.close()
 
 
