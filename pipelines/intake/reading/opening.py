@@ -25,6 +25,7 @@ from pipelines.intake.reading.header_row import HEADER_SEARCH_ROWS, find_header,
 from pipelines.intake.reading.polars_csv import read_in_pieces
 from pipelines.intake.reading.source import Source
 from pipelines.intake.reading.xlsx import sheet_rows, submission_sheet, workbook
+from pipelines.intake.reading.xlsx_guard import check_workbook
 
 HEAD_BYTES = 1 << 20  # what is looked at to guess the encoding and find the header
 
@@ -122,6 +123,7 @@ def _csv_records(stream: io.StringIO, delimiter: str, limit: int) -> list[list[s
 
 
 def _open_xlsx(path: Path, contract: Contract) -> Source:
+    check_workbook(path)
     with workbook(path) as book:
         sheet = submission_sheet(book, contract.sheet_names)
         header_row, headers = find_header(numbered(sheet_rows(sheet), limit_non_blank=HEADER_SEARCH_ROWS), contract)

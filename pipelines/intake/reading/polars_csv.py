@@ -13,11 +13,12 @@ import polars as pl
 
 from pipelines.intake.reading.batching import trimmed_non_blank
 from pipelines.intake.reading.detection import CHUNK_BYTES, refuse_binary
-from pipelines.intake.reading.errors import FastReaderGaveUp
+from pipelines.intake.reading.errors import FastReaderGaveUp, FileRefused
 
 if TYPE_CHECKING:
     from pipelines.intake.reading.source import Source
 
+UNCLOSED_QUOTE = "a quote (\") opens a value that is never closed, so every line after it would be one value"
 LONGEST_PIECE = 8 * CHUNK_BYTES  # no line break outside quotes within this: Python's reader goes on
 
 
@@ -54,6 +55,8 @@ def polars_pieces(source: Source, batch_rows: int, trimmed: bool) -> Iterator[tu
             )
         except pl.exceptions.PolarsError as error:
             raise FastReaderGaveUp(error) from error
+        if cells.width != width:  # a piece polars read with fewer columns than asked: Python's reader decides
+            raise FastReaderGaveUp(ValueError(f"{cells.width} columns read of {width}"))
         for start in range(0, cells.height, batch_rows):
             part = cells.slice(start, batch_rows)
             first = next_row + start
@@ -98,4 +101,6 @@ def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
             yield data if end + 1 == len(data) else data[: end + 1]
             data = b""
     if data:
+        if (quotes_before + data.count(b'"')) % 2:
+            raise FileRefused("FILE_FORMAT", detail=UNCLOSED_QUOTE)
         yield data

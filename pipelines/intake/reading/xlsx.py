@@ -1,4 +1,5 @@
-"""XLSX workbooks, streamed by openpyxl: the submission's sheet, and its rows as batches."""
+"""XLSX workbooks, streamed by openpyxl once `xlsx_guard` has looked them over: the submission's
+sheet, and its rows as batches."""
 
 from __future__ import annotations
 
@@ -26,8 +27,10 @@ def workbook(path: Path) -> Iterator[Any]:
     with open(path, "rb") as handle:  # a file object: openpyxl would judge a path by its extension
         try:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
+        except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
             raise FileRefused("FILE_FORMAT", detail="a ZIP file that is not an Excel workbook") from error
+        except Exception as error:  # any other failure to load a part (checked well formed) makes it unreadable
+            raise FileRefused("FILE_FORMAT", detail=f"a damaged Excel workbook: {type(error).__name__}") from error
         try:
             yield book
         finally:
@@ -47,6 +50,9 @@ def submission_sheet(book, sheet_names: tuple[str, ...]):
 
 
 def sheet_rows(sheet) -> Iterator[tuple]:
+    """Every row the sheet holds, whatever its `<dimension>` claims (openpyxl's read-only mode would
+    stop at the claimed last row, or pad every row to the claimed last column)."""
+    sheet.reset_dimensions()
     try:
         yield from sheet.iter_rows(min_row=1, values_only=True)
     except Exception as error:  # a damaged sheet: any parser error means the workbook cannot be read
