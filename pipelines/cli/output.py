@@ -15,7 +15,8 @@ Every value DuckDB returns prints in every format (tests/cli/test_query_results.
   line break is in double quotes, its double quotes doubled; the empty string is "" so that it is
   not NULL, which is an empty cell); lines end with LF. The cells are the table's texts, except
   doubles, which keep every digit (Python's repr: 0.8333333333333334, 1e+20, inf, nan), and text,
-  which is written as it is.
+  which is written as it is, except that a text beginning with =, +, -, @, a tab or a carriage
+  return gets a leading apostrophe so that no spreadsheet runs it as a formula (OWASP, CSV injection).
 - json: valid JSON (RFC 8259): NaN and Infinity, which JSON cannot hold, become null, and
   `render_result` returns a note naming the columns they were in (`ciess query` prints it on
   stderr). DECIMAL, HUGEINT, UHUGEINT and BIGNUM values are JSON numbers written with every digit
@@ -41,6 +42,7 @@ from decimal import Decimal
 
 import click
 
+from pipelines.common.spreadsheet_safe import inert
 from pipelines.warehouse.queries import DuckText
 
 FORMATS = ("table", "csv", "json")
@@ -189,6 +191,8 @@ def _csv_text(value) -> str | None:
         return None
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str):  # text from a submitted file must not run as a formula in a spreadsheet
+        return inert(value)
     return _text(value)
 
 

@@ -12,6 +12,7 @@ import polars as pl
 
 from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.common.periods import Period
+from pipelines.common.spreadsheet_safe import inert_text_columns
 from pipelines.common.texts import Texts
 from pipelines.contract.issues import Issue
 from pipelines.contract.messages import describe
@@ -99,8 +100,10 @@ def capped(records: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def issues_csv(records: pl.DataFrame, path: Path) -> None:
-    """The full list, for Excel: UTF-8 with a BOM (so that accents show), CRLF line ends."""
-    records.select(ISSUE_FIELDS).write_csv(path, include_bom=True, line_terminator="\r\n")
+    """The full list, for Excel: UTF-8 with a BOM (so that accents show), CRLF line ends, and no
+    cell that a spreadsheet would run as a formula (a value such as `=HYPERLINK(...)` is written
+    `'=HYPERLINK(...)`)."""
+    inert_text_columns(records.select(ISSUE_FIELDS)).write_csv(path, include_bom=True, line_terminator="\r\n")
 
 
 def receipt_json(receipt: dict[str, Any]) -> bytes:

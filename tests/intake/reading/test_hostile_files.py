@@ -117,3 +117,22 @@ def test_a_quote_that_never_closes_gets_a_receipt(ciess, tmp_path, encoding):
     assert submitted.exit_code == 1 and submitted.receipt["status"] == "REJECTED"
     (issue,) = submitted.receipt["issues"]
     assert issue["rule"] == "FILE_FORMAT" and "never closed" in issue["message"]
+
+
+FORMULAS = ["=HYPERLINK(\"http://example.com\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
+
+
+def test_values_that_a_spreadsheet_would_run_are_written_inert(ciess, tmp_path):
+    header, first, *rest = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8").splitlines()
+    rows = [first.split(",") for _ in FORMULAS]
+    for row, formula in zip(rows, FORMULAS, strict=True):
+        row[1] = formula  # the sex code: CODE_UNKNOWN names the value
+    path = tmp_path / "formulas.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header.split(","), *rows])
+    submitted = ciess.submit(path, kind="staffing")
+    assert submitted.receipt["status"] == "REJECTED"
+    issues_path = next((ciess.home / "archive").glob("*/*/*/issues.csv"))
+    with open(issues_path, encoding="utf-8-sig", newline="") as handle:
+        values = [record["value"] for record in csv.DictReader(handle) if record["rule"] == "CODE_UNKNOWN"]
+    assert sorted(values) == sorted("'" + formula for formula in FORMULAS)
