@@ -18,7 +18,7 @@ from pipelines.intake.reading.errors import FastReaderGaveUp, FileRefused
 if TYPE_CHECKING:
     from pipelines.intake.reading.source import Source
 
-UNCLOSED_QUOTE = "a quote (\") opens a value that is never closed, so every line after it would be one value"
+UNCLOSED_QUOTE = 'a quote (") opens a value that is never closed, so every line after it would be one value'
 LONGEST_PIECE = 8 * CHUNK_BYTES  # no line break outside quotes within this: Python's reader goes on
 
 

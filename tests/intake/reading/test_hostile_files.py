@@ -123,7 +123,7 @@ FORMULAS = ["=HYPERLINK(\"http://example.com\",\"x\")", "+cmd|' /C calc'!A0", "@
 
 
 def test_values_that_a_spreadsheet_would_run_are_written_inert(ciess, tmp_path):
-    header, first, *rest = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8").splitlines()
+    header, first = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8").splitlines()[:2]
     rows = [first.split(",") for _ in FORMULAS]
     for row, formula in zip(rows, FORMULAS, strict=True):
         row[1] = formula  # the sex code: CODE_UNKNOWN names the value
