@@ -324,6 +324,6 @@ def test_csv_text_that_a_spreadsheet_would_run_is_inert_and_numbers_stay(publish
     sql = "select '=HYPERLINK(\"x\")' as a, '@SUM(1)' as b, '-2+3' as c, 'plain' as d, -2 as n, '-inf'::double as f"
     csv_out = published.run("query", sql, "--format", "csv")
     assert csv_out.exit_code == 0
-    assert _csv(csv_out.stdout)[1] == ["'=HYPERLINK(\"x\")", "'@SUM(1)", "'-2+3", "plain", "-2", "-inf"]
+    assert _csv(csv_out.stdout)[1] == ['\'=HYPERLINK("x")', "'@SUM(1)", "'-2+3", "plain", "-2", "-inf"]
     table = published.run("query", sql)  # people reading the table see the text as it is
     assert "=HYPERLINK" in table.stdout and "'=HYPERLINK" not in table.stdout

@@ -119,7 +119,7 @@ def test_a_quote_that_never_closes_gets_a_receipt(ciess, tmp_path, encoding):
     assert issue["rule"] == "FILE_FORMAT" and "never closed" in issue["message"]
 
 
-FORMULAS = ["=HYPERLINK(\"http://example.com\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
+FORMULAS = ['=HYPERLINK("http://example.com","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
 
 
 def test_values_that_a_spreadsheet_would_run_are_written_inert(ciess, tmp_path):
