@@ -52,7 +52,8 @@ class Ciess:
         result = self.run(
             "submit", path, "--institution", institution, "--kind", kind, "--period", period, "--json", *extra
         )
-        receipt = json.loads(result.stdout) if result.exit_code in (0, 1) else None
+        # exit 1 without a receipt: the home folder refused the file as a whole (full disk, no ledger...)
+        receipt = json.loads(result.stdout) if result.exit_code in (0, 1) and result.stdout.strip() else None
         return Submitted(result.exit_code, result.output, receipt)
 
 

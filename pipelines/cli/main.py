@@ -4,14 +4,17 @@ same functions as the Dagster definitions."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 
 from pipelines.cli.cycle import audit_command, explain_command, period_group, period_status_text, review_command
+from pipelines.cli.doctor import doctor_command
 from pipelines.cli.marts import describe_command, tables_command
 from pipelines.cli.output import FORMAT_OPTION
+from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.periods import Period
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS, LANGUAGES
@@ -21,7 +24,9 @@ EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
 class _Group(click.Group):
-    """Usage errors exit 2, as the spec says, with the message on stderr."""
+    """Usage errors exit 2, as the spec says, with the message on stderr. The problems of the home
+    folder (missing or damaged ledger, full disk, no permission) exit 1, in plain words: nothing
+    was taken in and no receipt could be written."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -29,6 +34,15 @@ class _Group(click.Group):
         except UsageError as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(EXIT_USAGE)
+        except HomeProblem as error:  # the file (or the command) refused as a whole: exit 1, no receipt
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_REJECTED)
+        except (OSError, sqlite3.DatabaseError) as error:
+            words = plain_words(error, getattr(ctx.obj, "home", Path("the home folder")))
+            if words is None:
+                raise
+            click.echo(f"Error: {words}", err=True)
+            sys.exit(EXIT_REJECTED)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -358,7 +372,7 @@ def institutions_command() -> None:
 
 cli.add_command(tables_command)
 cli.add_command(describe_command)
-for command in (explain_command, review_command, period_group, audit_command):
+for command in (explain_command, review_command, period_group, audit_command, doctor_command):
     cli.add_command(command)
 
 

@@ -60,6 +60,16 @@ class Settings:
     def samples_dir(self) -> Path:
         return self.home / "samples"
 
+    @property
+    def scratch_dir(self) -> Path:
+        """Temporary files of the intake (the key index, which holds raw staff ids): inside the home."""
+        return self.home / ".scratch"
+
     def ensure(self) -> None:
-        for folder in (self.home, self.archive_dir, self.lake_dir, self.secrets_dir):
+        """The home's folders, and the home private: what it holds (raw files, staff ids, tokens) is
+        readable by its owner only; files made from now on are 0600 (umask 077)."""
+        os.umask(0o077)
+        for folder in (self.home, self.archive_dir, self.lake_dir, self.secrets_dir, self.scratch_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        if self.home.stat().st_mode & 0o077 and self.home.stat().st_uid == os.getuid():
+            self.home.chmod(0o700)

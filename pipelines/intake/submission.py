@@ -29,6 +29,7 @@ from pipelines.intake.checking.validation import validate_file
 from pipelines.intake.receipts import capped, issue_records, issues_csv, receipt_json, render_text, rule_counts
 from pipelines.intake.storing import cycle_log
 from pipelines.intake.storing.archive import ArchivedFile, archive_file
+from pipelines.intake.storing.doctor import sweep_leftovers
 from pipelines.intake.storing.lake import StagedRows, lake_file, publish_staged
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
 from pipelines.intake.storing.pseudonym import Pseudonymiser, load_or_create_key
@@ -97,6 +98,7 @@ def submit(
     parsed, lang = check_request(path, institution, kind, period, lang)
     period = str(parsed)  # one spelling of the period everywhere (ledger, lake, receipt)
     settings.ensure()
+    sweep_leftovers(settings)  # of processes that died: they never reach the ledger or the warehouse
     ledger = Ledger(settings.ledger_path)
     received_at = (received_at or datetime.now(UTC)).astimezone(UTC)
     submission_id = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
@@ -108,6 +110,7 @@ def submit(
 
     folder = archived.folder / submission_id
     published: Path | None = None
+    placed = False
     try:
         with ledger.decision() as connection:
             closed = cycle_gate(connection, institution, period, settings.helpdesk)
@@ -184,9 +187,10 @@ def submit(
             )  # fmt: skip
             if published is not None:
                 publish_staged(staged, published)  # last step before commit: the ledger row names it
+                placed = True
     except BaseException:
-        if published is not None and published.exists():
-            published.unlink()
+        if placed:  # the commit failed after the file took its place: only ever remove our own
+            published.unlink(missing_ok=True)
         raise
     finally:
         if staged is not None and staged.exists():
@@ -288,7 +292,7 @@ def _check_and_stage(path: Path, size: int, request: _Request) -> _Checked:
         background.submit(stage_now, typed)
 
     try:
-        checked = validate_file(path, contract, period, on_batch=stage)
+        checked = validate_file(path, contract, period, on_batch=stage, scratch=settings.scratch_dir)
         compared = [found for found in background.finish() if found is not None]
     except BaseException:
         background.abandon()

@@ -13,12 +13,16 @@ see), `language` (which language to answer in), `auth` (the token store).
 """
 
 import os
+import sqlite3
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.settings import Settings
+from pipelines.intake.storing.doctor import sweep_leftovers
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal import api, pages, returns_api, review_pages
 from pipelines.portal.auth import TokenStore
@@ -28,10 +32,19 @@ from pipelines.warehouse.locking import Build
 STATIC_DIR = Path(__file__).with_name("static")
 
 
+def _home_problem(request: Request, error: Exception) -> JSONResponse:
+    """A problem of the home folder (missing ledger, full disk...): 503 with what it is, never a traceback."""
+    settings = request.app.state.settings
+    words = str(error) if isinstance(error, HomeProblem) else plain_words(error, settings.home)
+    return JSONResponse({"detail": words or "the portal could not store what it received; nothing was recorded. "
+                                            "Try again later, or tell CIESS"}, status_code=503)  # fmt: skip
+
+
 def create_app(settings: Settings, rate_limit: int | None = None, build: Build | None = None) -> FastAPI:
     """The portal. `build` is the warehouse build a lock runs (`ciess serve` gives the Dagster job);
     without one, locking is left to the command line."""
     settings.ensure()
+    sweep_leftovers(settings)
     app = FastAPI(
         title="CIESS submissions portal",
         version="1.0.0",
@@ -45,6 +58,9 @@ def create_app(settings: Settings, rate_limit: int | None = None, build: Build |
     app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")))
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+    app.add_exception_handler(HomeProblem, _home_problem)
+    app.add_exception_handler(OSError, _home_problem)
+    app.add_exception_handler(sqlite3.DatabaseError, _home_problem)
     app.include_router(api.router)
     app.include_router(returns_api.router)
     app.include_router(pages.router)

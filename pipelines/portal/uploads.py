@@ -157,7 +157,7 @@ def upload_or_hold(settings: Settings, principal: Principal, upload: UploadFile,
         with closing(ledger.connect()) as connection:
             refused = cycle_gate(connection, code, period, settings.helpdesk)  # rejected whatever it holds
         if current is not None and refused is None and not _received_before(settings, code, kind, period, sha256):
-            checked = validate_file(target, load_contract(kind), Period.parse(period))
+            checked = validate_file(target, load_contract(kind), Period.parse(period), scratch=settings.scratch_dir)
             if not checked.has_errors:
                 held = Pending(pending_id, principal.token_id, code, kind, period, lang, safe_name(upload.filename),
                                current, checked.rows)  # fmt: skip

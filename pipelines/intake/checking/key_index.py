@@ -14,6 +14,7 @@ compared (VALUE_REQUIRED reports them).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -51,10 +52,12 @@ def _read(path: Path) -> pl.DataFrame | None:
 
 
 class KeyIndex:
-    def __init__(self, contract: Contract, file_bytes: int):
+    def __init__(self, contract: Contract, file_bytes: int, scratch: Path | None = None):
         self.key = list(contract.key)
         self.buckets = bucket_count(file_bytes)
-        self.folder = Path(tempfile.mkdtemp(prefix="ciess-keys-"))
+        if scratch is not None:
+            scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="keys-", dir=scratch))  # raw staff ids: inside the home
         self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
         self._adding = OneBehind("keys")
 
@@ -144,15 +147,20 @@ class KeyIndex:
         return pl.concat(picked)
 
     def _close_writers(self) -> None:
-        for sink, writer in self._writers.values():
-            writer.close()
-            sink.close()
-        self._writers.clear()
+        writers, self._writers = self._writers, {}
+        for sink, writer in writers.values():
+            try:
+                writer.close()
+            finally:
+                sink.close()  # even when the last flush fails: an open file keeps its space
 
     def close(self) -> None:
-        self._adding.abandon()
-        self._close_writers()
-        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            self._adding.abandon()
+            with contextlib.suppress(OSError):  # a full disk fails the last flush: the folder goes anyway
+                self._close_writers()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> KeyIndex:
         return self

@@ -104,14 +104,16 @@ def validate_file(
     batch_rows: int = BATCH_ROWS,
     on_batch: BatchHandler | None = None,
     keep_rows: bool = False,
+    scratch: Path | None = None,
 ) -> FileValidation:
     """Read, map headers, convert types and check every rule of the contract, batch by batch.
-    `keep_rows`: also return the typed rows (small files: tests and checks of the marts)."""
+    `keep_rows`: also return the typed rows (small files: tests and checks of the marts).
+    `scratch`: where the key index spills (the home's scratch folder; else the system's temporary one)."""
     result = FileValidation()
     try:
         source = open_submission(path, contract)
         result.source = source
-        _check_batches(source, contract, period, batch_rows, on_batch, keep_rows, result)
+        _check_batches(source, contract, period, batch_rows, on_batch, keep_rows, result, scratch)
     except FileRefused as refused:  # the whole file, even when found after some batches
         return FileValidation(issues=[Issue(refused.rule, params=dict(refused.details))])
     return result
@@ -125,6 +127,7 @@ def _check_batches(
     on_batch: BatchHandler | None,
     keep_rows: bool,
     result: FileValidation,
+    scratch: Path | None = None,
 ) -> None:
     columns = _ColumnsSeen(source.headers)
     columns.add(source.sample(SAMPLE_ROWS), sampling=True)
@@ -143,7 +146,7 @@ def _check_batches(
     kept: list[pl.DataFrame] = []
     clean = True
     wants_rows = on_batch is not None or keep_rows
-    keys = KeyIndex(contract, source.path.stat().st_size)
+    keys = KeyIndex(contract, source.path.stat().st_size, scratch)
     with keys, ThreadPoolExecutor(CHECKING, thread_name_prefix="check") as pool:
         checking: deque[Future] = deque()
 

@@ -69,3 +69,11 @@ def rebatch(chunks: Iterator[pl.DataFrame], batch_rows: int) -> Iterator[pl.Data
 def _filled(frame: pl.DataFrame) -> pl.DataFrame:
     """Chunks of different widths joined: the missing cells are empty, not null."""
     return frame.with_columns(pl.exclude("row").fill_null(""))
+
+
+def widened(batches: Iterator[pl.DataFrame], width: int) -> Iterator[pl.DataFrame]:
+    """Batches with at least the header's `width` cells: a sheet's rows end at their last filled
+    cell, and a batch of short records has no cell for the header's last columns."""
+    for batch in batches:
+        missing = [f"c{i}" for i in range(width) if f"c{i}" not in batch.columns]
+        yield batch.with_columns(pl.lit("").alias(name) for name in missing) if missing else batch

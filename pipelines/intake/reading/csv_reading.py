@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from pipelines.intake.reading.arrow_csv import arrow_chunks
-from pipelines.intake.reading.batching import rebatch
+from pipelines.intake.reading.batching import rebatch, widened
 from pipelines.intake.reading.detection import refuse_binary_file
 from pipelines.intake.reading.errors import EncodingGuessWrong, FastReaderGaveUp, FileRefused
 from pipelines.intake.reading.polars_csv import polars_pieces, read_in_pieces
@@ -27,11 +27,11 @@ def csv_batches(source: Source, batch_rows: int, trimmed: bool) -> Iterator[pl.L
     (batches already handed out were read before the problem and are right as they are)."""
     if source.data_offset >= source.path.stat().st_size:
         return  # the header is the file's last line
-    last_row = source.header_row
+    last_row, width = source.header_row, len(source.headers)
     if read_in_pieces(source):
         reader = _read_ahead(polars_pieces(source, batch_rows, trimmed))
     else:
-        reader = _with_last_row(rebatch(arrow_chunks(source), batch_rows))
+        reader = _with_last_row(widened(rebatch(arrow_chunks(source), batch_rows), width))
     while True:
         try:
             for batch, last in reader:
@@ -44,7 +44,7 @@ def csv_batches(source: Source, batch_rows: int, trimmed: bool) -> Iterator[pl.L
                 if source.encoding_decided:
                     raise FileRefused("FILE_ENCODING", detail=str(problem)) from problem
                 source.decide_encoding()  # refuses a file mixing encodings
-        reader = _with_last_row(rebatch(python_chunks(source, after_row=last_row), batch_rows))
+        reader = _with_last_row(widened(rebatch(python_chunks(source, after_row=last_row), batch_rows), width))
 
 
 def _read_ahead(items: Iterator[Any]) -> Iterator[Any]:

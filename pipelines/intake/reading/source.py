@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.intake.reading.batching import rebatch
+from pipelines.intake.reading.batching import rebatch, widened
 from pipelines.intake.reading.csv_reading import csv_batches
 from pipelines.intake.reading.detection import refuse_binary_file, whole_file_encoding
 from pipelines.intake.reading.errors import EncodingGuessWrong
@@ -45,7 +45,7 @@ class Source:
         With `trimmed=False` the fast reader leaves whitespace at the ends of cells and keeps
         blank records (empty cells), for a consumer that trims only what it needs."""
         if self.format == "xlsx":
-            return (batch.lazy() for batch in rebatch(xlsx_chunks(self), batch_rows))
+            return (batch.lazy() for batch in widened(rebatch(xlsx_chunks(self), batch_rows), len(self.headers)))
         return csv_batches(self, batch_rows, trimmed)
 
     def sample(self, rows: int) -> pl.DataFrame:

@@ -33,10 +33,14 @@ def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
     archive_dir.mkdir(parents=True, exist_ok=True)
     suffix = "".join(source.suffixes[-1:]).lower()[:10]
     with tempfile.NamedTemporaryFile(dir=archive_dir, prefix=".incoming-", delete=False) as target:
-        with open(source, "rb") as handle:
-            _copy(handle, target)
-        target.flush()
-        os.fsync(target.fileno())
+        try:
+            with open(source, "rb") as handle:
+                _copy(handle, target)
+            target.flush()
+            os.fsync(target.fileno())
+        except BaseException:  # a full disk, above all: the partial copy must not keep it full
+            os.unlink(target.name)
+            raise
     digest = hashlib.sha256()
     size = 0
     with open(target.name, "rb") as kept:
@@ -54,7 +58,7 @@ def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
     with contextlib.suppress(FileExistsError):  # a concurrent upload of the same bytes won
         os.link(target.name, final)
     os.unlink(target.name)
-    os.chmod(final, 0o444)
+    os.chmod(final, 0o400)  # read-only, for its owner only
     return ArchivedFile(sha, size, final)
 
 

@@ -13,6 +13,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipelines.common.home_problems import DOCTOR, HomeProblem
 from pipelines.contract.model import Contract
 from pipelines.intake.background import OneBehind
 
@@ -121,5 +122,13 @@ class StagedRows:
 
 
 def publish_staged(staged: Path, final: Path) -> None:
+    """Move the staged file to its place in the lake, which is never overwritten: a file already
+    there (left by a crash, or a ledger put back from an older copy) stops the decision."""
     final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged, final)
+    try:
+        os.link(staged, final)
+    except FileExistsError:
+        raise HomeProblem(
+            f"the lake already holds {final}, which the ledger does not know; nothing was taken in; {DOCTOR}"
+        ) from None
+    os.unlink(staged)

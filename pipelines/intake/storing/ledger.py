@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.common.atomic import replace_with
+from pipelines.common.home_problems import missing_ledger
 from pipelines.common.sqlite import connect, initialise
 from pipelines.intake.storing import cycle_log
 
@@ -74,6 +75,8 @@ class LedgerRow:
 class Ledger:
     def __init__(self, path: Path):
         self.path = path
+        if (problem := missing_ledger(path)) is not None:
+            raise problem
         initialise(path, _SCHEMA + cycle_log.SCHEMA + cycle_log.BACKFILL + ";")
 
     def connect(self) -> sqlite3.Connection:
