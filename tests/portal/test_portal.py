@@ -258,3 +258,17 @@ def test_file_contents_are_escaped_on_the_receipt_page(portal, tmp_path):
     page = portal.client.get(f"/receipts/{receipt['submission_id']}")
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
+
+
+def test_a_damaged_workbook_gets_a_receipt_and_a_lost_ledger_a_503(portal, tmp_path):
+    from tests.intake.reading.test_hostile_files import BROKEN, _replace_part, workbook
+
+    damaged = _replace_part(workbook(tmp_path / "good.xlsx"), tmp_path / "bad.xlsx", "xl/styles.xml", BROKEN)
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = portal.upload("AR-ANSES", damaged, kind="staffing", content_type=xlsx)
+    assert response.status_code == 201 and response.json()["rule_counts"] == {"FILE_FORMAT": 1}
+
+    portal.settings.ledger_path.unlink()  # a careless hand: the archive still holds the receipts
+    lost = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing")
+    assert lost.status_code == 503 and "ciess doctor" in lost.json()["detail"]
+    assert not portal.settings.ledger_path.exists()
