@@ -26,6 +26,7 @@ from pipelines.intake.storing.doctor import sweep_leftovers
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal import api, pages, returns_api, review_pages
 from pipelines.portal.auth import TokenStore
+from pipelines.portal.headers import SecurityHeaders
 from pipelines.portal.limits import MULTIPART_OVERHEAD, BodyLimit, RateLimiter
 from pipelines.warehouse.locking import Build
 
@@ -57,6 +58,7 @@ def create_app(settings: Settings, rate_limit: int | None = None, build: Build |
     app.state.build = build
     app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")))
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(HomeProblem, _home_problem)
     app.add_exception_handler(OSError, _home_problem)

@@ -272,3 +272,12 @@ def test_a_damaged_workbook_gets_a_receipt_and_a_lost_ledger_a_503(portal, tmp_p
     lost = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing")
     assert lost.status_code == 503 and "ciess doctor" in lost.json()["detail"]
     assert not portal.settings.ledger_path.exists()
+
+
+@pytest.mark.parametrize("path", ["/", "/api/templates/staffing.csv", "/openapi.json", "/api/me"])
+def test_every_answer_carries_the_security_headers(portal, path):
+    answer = portal.client.get(path)
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+    assert answer.headers["referrer-policy"] == "same-origin"
