@@ -10,11 +10,10 @@ import sys
 import click
 
 from pipelines.cli.output import render
-from pipelines.common.periods import Period, PeriodError
 from pipelines.common.settings import Settings
 from pipelines.cycle.review import Refused
 from pipelines.intake.storing import cycle_log
-from pipelines.intake.submission import UsageError
+from pipelines.intake.submission import UsageError, written_period
 
 EXIT_REFUSED = 1
 PERIOD_HELP = "Calendar quarter, YYYY-Qn (e.g. 2026-Q2)."
@@ -92,10 +91,7 @@ def period_group() -> None:
 
 
 def _period(text: str) -> str:
-    try:
-        return str(Period.parse(text))
-    except PeriodError as error:
-        raise UsageError(str(error)) from error
+    return str(written_period(text))
 
 
 @period_group.command("lock")

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipelines.common.periods import Period, PeriodError
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
 from pipelines.cycle.returns import Return, load_return
 from pipelines.intake.storing import cycle_log
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.intake.submission import UsageError
+from pipelines.intake.submission import UsageError, written_period
 
 MIN_TEXT = 20  # characters of a return's comment, a reopening's reason, an explanation
 ALLOWED_FROM = {"approve": ("READY",), "return": ("READY", "NEEDS_EXPLANATION"), "reopen": ("APPROVED",)}
@@ -40,10 +39,7 @@ def check_return(institution: str, period: str) -> str:
     registry = institutions()
     if institution not in registry:
         raise UsageError(f"unknown institution {institution!r}; `ciess institutions` lists the codes")
-    try:
-        parsed = str(Period.parse(period))
-    except PeriodError as error:
-        raise UsageError(str(error)) from error
+    parsed = str(written_period(period))
     member = registry[institution]
     if not member.expected_in(parsed):
         raise UsageError(f"{institution} has no return for {parsed}: it is a {member.membership()}")

@@ -58,6 +58,14 @@ class SubmissionResult:
         )
 
 
+def written_period(text: str) -> Period:
+    """The period a person wrote (YYYY-Qn), or a usage error that says how to write it."""
+    try:
+        return Period.parse(text)
+    except PeriodError as error:
+        raise UsageError(str(error)) from error
+
+
 def check_request(path: Path, institution: str, kind: str, period: str, lang: str | None) -> tuple[Period, str]:
     registry = institutions()
     if institution not in registry:
@@ -66,10 +74,7 @@ def check_request(path: Path, institution: str, kind: str, period: str, lang: st
         raise UsageError(f"unknown institution {institution!r}.{hint}")
     if kind not in KINDS:
         raise UsageError(f"unknown kind {kind!r}: use one of {', '.join(KINDS)}")
-    try:
-        parsed = Period.parse(period)
-    except PeriodError as error:
-        raise UsageError(str(error)) from error
+    parsed = written_period(period)
     member = registry[institution]
     if not member.expected_in(str(parsed)):
         raise UsageError(f"{institution} is not expected in {parsed}: it is a {member.membership()}")

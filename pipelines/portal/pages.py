@@ -140,11 +140,16 @@ def confirm_page(request: Request, principal: WebPrincipal, settings: SettingsDe
                  pending_id: Annotated[str, Form()], answer: Annotated[str, Form()]):  # fmt: skip
     if principal is None:
         return RedirectResponse("/", status_code=303)
-    if answer != "replace":
-        held = cancel_upload(settings, principal, pending_id)
-        notice = translator(web_language(request, principal))("replace_cancelled", version=held.current.version)
-        return home_page(request, principal, settings, notice=notice)
-    receipt = confirm_upload(settings, principal, pending_id)
+    t = translator(web_language(request, principal))
+    try:
+        if answer != "replace":
+            held = cancel_upload(settings, principal, pending_id)
+            return home_page(request, principal, settings, notice=t("replace_cancelled", version=held.current.version))
+        receipt = confirm_upload(settings, principal, pending_id)
+    except HTTPException as error:
+        if error.status_code != 404:
+            raise
+        return home_page(request, principal, settings, error=t("upload_gone"), status=404)  # answered twice, or expired
     return RedirectResponse(f"/receipts/{receipt['submission_id']}", status_code=303)
 
 

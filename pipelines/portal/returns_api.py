@@ -7,17 +7,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 
-from pipelines.common.periods import Period, PeriodError, period_of
+from pipelines.common.periods import period_of
 from pipelines.cycle.dues import institution_due, institution_dues
 from pipelines.cycle.review import MIN_TEXT
 from pipelines.cycle.states import STATES
 from pipelines.cycle.status import period_report, return_row
+from pipelines.intake.submission import written_period
 from pipelines.portal.api import PROBLEMS, Problem
 from pipelines.portal.auth import Principal
 from pipelines.portal.cycle_actions import (
+    answered,
     explain_warning,
     lock,
     require_operator,
@@ -118,10 +120,7 @@ class LockOut(BaseModel):
 
 
 def _period(text: str) -> str:
-    try:
-        return str(Period.parse(text))
-    except PeriodError as error:
-        raise HTTPException(422, str(error)) from error
+    return str(answered(lambda: written_period(text)))
 
 
 def _rows(settings, principal: Principal, period: str | None) -> list[dict]:

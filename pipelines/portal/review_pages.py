@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from pipelines.common.periods import Period, PeriodError, period_of
+from pipelines.common.periods import period_of
 from pipelines.common.registry import subregions
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS, load_contract
@@ -20,9 +20,11 @@ from pipelines.cycle.review import ALLOWED_FROM, MIN_TEXT
 from pipelines.cycle.states import STATES
 from pipelines.cycle.status import period_report
 from pipelines.intake.storing.ledger import Ledger
+from pipelines.intake.submission import written_period
 from pipelines.portal.auth import Principal
 from pipelines.portal.cycle_actions import (
     STAFF_ONLY,
+    answered,
     lock,
     review_return,
     today,
@@ -43,10 +45,7 @@ def _periods(settings: Settings) -> list[str]:
 
 
 def _chosen(period: str | None, settings: Settings) -> str:
-    try:
-        return str(Period.parse(period)) if period else _periods(settings)[0]
-    except PeriodError as error:
-        raise HTTPException(422, str(error)) from error
+    return str(answered(lambda: written_period(period))) if period else _periods(settings)[0]
 
 
 def grid_page(request: Request, principal: Principal | None, settings: Settings, period: str | None = None,

@@ -177,13 +177,13 @@ def upload_or_hold(settings: Settings, principal: Principal, upload: UploadFile,
 def held_upload(settings: Settings, principal: Principal, pending_id: str) -> Pending:
     """The principal's held upload (404 for an unknown one, one that expired, or another token's)."""
     if not re.fullmatch(r"[0-9a-f]{24}", pending_id or ""):
-        raise HTTPException(404, "no such upload waiting for confirmation")
+        raise HTTPException(404, "no such upload waiting for confirmation: send the file again")
     meta_path = _pending_root(settings) / pending_id / "pending.json"
     if not meta_path.exists():
         raise HTTPException(404, "no such upload waiting for confirmation (it may have expired: send it again)")
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["token_id"] != principal.token_id:
-        raise HTTPException(404, "no such upload waiting for confirmation")
+        raise HTTPException(404, "no such upload waiting for confirmation: send the file again")
     current = Ledger(settings.ledger_path).get(meta["current"])
     return Pending(pending_id, meta["token_id"], meta["institution"], meta["kind"], meta["period"], meta["lang"],
                    meta["name"], current, meta["rows"])  # fmt: skip

@@ -10,12 +10,12 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from pipelines.common.periods import Period, PeriodError, period_of
+from pipelines.common.periods import period_of
 from pipelines.common.settings import Settings
 from pipelines.cycle.review import Refused, now
 from pipelines.intake.storing import cycle_log
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.intake.submission import UsageError
+from pipelines.intake.submission import written_period
 from pipelines.warehouse import final_figures
 
 ATTEMPTS = 3  # builds before giving up when files keep arriving while the period is being locked
@@ -40,10 +40,7 @@ class LockResult:
 
 
 def closed_period(period: str, today: date | None = None) -> str:
-    try:
-        parsed = Period.parse(period)
-    except PeriodError as error:
-        raise UsageError(str(error)) from error
+    parsed = written_period(period)
     today = today or datetime.now(UTC).date()
     if parsed >= period_of(today):
         raise Refused(f"{parsed} has not ended yet (it ends on {parsed.end}): only a past quarter can be locked")
@@ -91,10 +88,7 @@ def lock_period(settings: Settings, period: str, reason: str, actor: str, build:
 def unlock_period(
     settings: Settings, period: str, reason: str, actor: str, build: Build | None = None
 ) -> BuildOutcome | None:
-    try:
-        period = str(Period.parse(period))
-    except PeriodError as error:
-        raise UsageError(str(error)) from error
+    period = str(written_period(period))
     reason = _reason(reason, "unlocked")
     ledger = Ledger(settings.ledger_path)
     with ledger.decision() as connection:

@@ -94,6 +94,9 @@ def test_the_page_asks_before_a_file_replaces_the_accepted_version(portal, tmp_p
     assert done.status_code == 303 and versions(portal) == [1, 2]
     current = Ledger(portal.settings.ledger_path).current("AR-ANSES", "staffing", PERIOD)
     assert (current.version, current.rows) == (2, 4)
+    again = officer.post("/upload/confirm", data={"pending_id": pending_id, "answer": "replace"})  # answered twice
+    assert again.status_code == 404 and "send the file again if it is not there" in text_of(again.text)
+    assert versions(portal) == [1, 2]
     # a file that would be rejected replaces nothing: it is taken in at once and gets its receipt
     rejected = send_page(officer, EXAMPLES["staffing"] / "invalid-VALUE_RANGE.csv", "staffing")
     assert rejected.status_code == 303 and rejected.headers["location"].startswith("/receipts/")
