@@ -99,16 +99,17 @@ def _false_dimension(folder: Path, rows: int) -> Path:
     return _rewrite(base, folder / f"dimension-{rows}.xlsx", SHEET, write)
 
 
-def _all_bad_csv(folder: Path, size: int) -> Path:
+def _all_bad_csv(folder: Path, size: int, repeated_keys: bool = False) -> Path:
+    """Every row with an error; `repeated_keys`: every staff id also twice (a KEY_DUPLICATE each)."""
     header, *rows = _rows()
-    path = folder / f"all-bad-{size >> 20}MB.csv"
+    path = folder / f"all-bad-{'repeated-' if repeated_keys else ''}{size >> 20}MB.csv"
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         index = 0
         while handle.tell() < size:
             row = list(rows[index % len(rows)])
-            row[0] = f"E{index:08d}"
+            row[0] = f"E{index // 2 if repeated_keys else index:08d}"
             row[-1] = "7"  # fte over 1: VALUE_RANGE on every row
             row[1] = "X"  # an unknown sex code: CODE_UNKNOWN
             writer.writerow(row)
@@ -151,7 +152,9 @@ def main() -> None:
                 ("XLSX, one shared string of 1 GB", lambda: _cell_bomb(folder, 1 << 30)),
                 ("XLSX, a sheet with 2 GB of whitespace", lambda: _whitespace(folder, 2 << 30)),
                 ("CSV, every row bad, 190 MB", lambda: _all_bad_csv(folder, 190 << 20)),
-            ]
+                ("CSV, every row bad and every staff id twice, 190 MB",
+                 lambda: _all_bad_csv(folder, 190 << 20, repeated_keys=True)),
+            ]  # fmt: skip
         lines = ["| file | size on disk | verdict | peak memory | time |", "|---|---:|---|---:|---:|"]
         for label, make in cases:
             path = make()

@@ -4,6 +4,7 @@ text a person reads (verdict, counts per rule, first problems with row and colum
 
 from __future__ import annotations
 
+import codecs
 import json
 from pathlib import Path
 from typing import Any
@@ -20,61 +21,124 @@ from pipelines.contract.model import Contract, rule_catalog
 
 ISSUES_PER_RULE_IN_RECEIPT = 100
 ISSUES_SHOWN_IN_TEXT = 10
+CSV_SLICE_ROWS = 100_000  # issues worded and written at once
 ISSUE_FIELDS = ("rule", "severity", "row", "column", "value", "message")
 
 
-def issue_records(
-    issues: list[Issue], row_issues: pl.DataFrame, contract: Contract, period: Period, lang: str
-) -> pl.DataFrame:
-    """Every issue with its severity and message, file-level issues first, then by row, column and
-    rule. Row issues are worded once per (rule, column) and their values put in afterwards, so a
-    file with a million bad rows costs a few string replacements, not a million messages."""
-    catalog = rule_catalog()
-    whole_file = pl.DataFrame(
-        [
-            {
-                "rule": issue.rule,
-                "severity": issue.severity,
-                "row": issue.row,
-                "column": issue.column,
-                "value": issue.value,
-                "message": describe(issue, contract, period, lang),
-            }
-            for issue in issues
-        ],
-        schema=RECORD_SCHEMA,
-    )
-    kinds = row_issues.select("rule", "column").unique()
-    wording = pl.DataFrame(
-        [
-            {
-                "rule": rule,
-                "column": column,
-                "severity": catalog.severity(rule),
-                "template": describe(
-                    Issue(rule, row=0, column=column, value=_VALUE, params={"first_row": _FIRST_ROW}),
-                    contract,
-                    period,
-                    lang,
-                ),
-            }
-            for rule, column in kinds.iter_rows()
-        ],
-        schema={"rule": pl.String, "column": pl.String, "severity": pl.String, "template": pl.String},
-    )
-    by_row = row_issues.join(wording, on=["rule", "column"], how="left").select(
-        "rule",
-        "severity",
-        "row",
-        "column",
-        "value",
-        pl.col("template")
-        .str.replace_all(_VALUE, pl.col("value").fill_null(""), literal=True)
-        .str.replace_all(_FIRST_ROW, pl.col("first_row").cast(pl.String).fill_null(""), literal=True)
-        .alias("message"),
-    )
-    records = pl.concat([whole_file, by_row.cast(RECORD_SCHEMA)])
-    return records.sort(pl.col("row").is_not_null(), pl.col("row").fill_null(0), pl.col("column").fill_null(""), "rule")
+class IssueRecords:
+    """Every issue of a submission with its severity and message: file-level issues first, then by
+    row, column and rule. Lazy: the messages of row issues are worded once per (rule, column) and
+    filled in only where they are written (the issues CSV, streamed; the receipt's capped list), so a
+    file whose every row is bad costs its issues, not a message per issue held in memory."""
+
+    def __init__(self, issues: list[Issue], row_issues: pl.LazyFrame | pl.DataFrame, contract: Contract,
+                 period: Period, lang: str):  # fmt: skip
+        whole_file = pl.DataFrame(
+            [
+                {
+                    "rule": issue.rule,
+                    "severity": issue.severity,
+                    "row": issue.row,
+                    "column": issue.column,
+                    "value": issue.value,
+                    "message": describe(issue, contract, period, lang),
+                }
+                for issue in issues
+            ],
+            schema=RECORD_SCHEMA,
+        )
+        self._whole_file = whole_file.sort(pl.col("column").fill_null(""), "rule")  # they have no row
+        self._row_issues = row_issues.lazy()  # in row, column and rule order (pipelines.intake.checking.issue_order)
+        self._counts: dict[str, int] | None = None
+        self._templates = {
+            _pair(rule, column): describe(
+                Issue(rule, row=0, column=column, value=_VALUE, params={"first_row": _FIRST_ROW}),
+                contract,
+                period,
+                lang,
+            )
+            for rule, column in _distinct(self._row_issues.select("rule", "column").unique()).iter_rows()
+        }
+
+    def drop_all(self) -> None:
+        """None to write (a duplicate's receipt lists nothing)."""
+        self._whole_file, self._row_issues = self._whole_file.clear(), self._row_issues.clear()
+        self._counts = None
+
+    def counts(self) -> dict[str, int]:
+        """Issues per rule, sorted by rule code."""
+        if self._counts is None:
+            rules = pl.concat([self._whole_file.lazy().select("rule"), self._row_issues.select("rule")])
+            self._counts = dict(_distinct(rules.group_by("rule").len()).sort("rule").iter_rows())
+        return dict(self._counts)
+
+    def errors(self) -> int:
+        catalog = rule_catalog()
+        return sum(count for rule, count in self.counts().items() if catalog.severity(rule) == "error")
+
+    def total(self) -> int:
+        return sum(self.counts().values())
+
+    def capped(self) -> list[dict[str, Any]]:
+        """At most ISSUES_PER_RULE_IN_RECEIPT per rule, in row order (counts() stays exact)."""
+        first = [
+            self._row_issues.filter(pl.col("rule") == rule).head(ISSUES_PER_RULE_IN_RECEIPT)
+            for rule in self.counts()  # the few rules found
+        ]
+        empty = pl.LazyFrame(schema=self._row_issues.collect_schema())
+        kept = pl.concat([empty, *first]).sort("row", "column", "rule")
+        return self._with_messages(kept).collect().to_dicts()
+
+    def write_csv(self, path: Path) -> None:
+        """The full list, for Excel: UTF-8 with a BOM (so that accents show), CRLF line ends, and no
+        cell that a spreadsheet would run as a formula (a value such as `=HYPERLINK(...)` is written
+        `'=HYPERLINK(...)`). Worded and written a slice at a time: polars' streaming sink held every
+        message of an in-memory frame at once."""
+        row_issues = self._row_issues.collect(engine="streaming")
+        with open(path, "wb") as handle:
+            handle.write(codecs.BOM_UTF8)
+            self._write(self._whole_file.lazy(), handle, header=True)
+            for piece in row_issues.iter_slices(CSV_SLICE_ROWS):
+                self._write(self._worded(piece.lazy()), handle, header=False)
+
+    @staticmethod
+    def _write(records: pl.LazyFrame, handle, header: bool) -> None:
+        inert = inert_text_columns(records.select(ISSUE_FIELDS)).collect()
+        inert.write_csv(handle, include_header=header, line_terminator="\r\n")
+
+    def _with_messages(self, row_issues: pl.LazyFrame) -> pl.LazyFrame:
+        """The file-level records, then `row_issues` worded."""
+        return pl.concat([self._whole_file.lazy(), self._worded(row_issues)])
+
+    def _worded(self, row_issues: pl.LazyFrame) -> pl.LazyFrame:
+        """`row_issues` with their severity and message (order kept: an element-wise mapping)."""
+        catalog = rule_catalog()
+        rules = self.counts()
+        severity = pl.col("rule").replace_strict({rule: catalog.severity(rule) for rule in rules},
+                                                 return_dtype=pl.String)  # fmt: skip
+        template = pl.concat_str(pl.col("rule"), pl.col("column").fill_null(""), separator=_SEPARATOR)
+        worded = row_issues.select(
+            "rule",
+            severity.alias("severity"),
+            "row",
+            "column",
+            "value",
+            template.replace_strict(self._templates, return_dtype=pl.String)
+            .str.replace_all(_VALUE, pl.col("value").fill_null(""), literal=True)
+            .str.replace_all(_FIRST_ROW, pl.col("first_row").cast(pl.String).fill_null(""), literal=True)
+            .alias("message"),
+        )
+        return worded.cast(RECORD_SCHEMA)
+
+
+def _distinct(query: pl.LazyFrame) -> pl.DataFrame:
+    """A few distinct values or counts out of millions of issues, streamed: the same at once on the
+    whole frame hashes every row into memory first."""
+    return query.collect(engine="streaming")
+
+
+def _pair(rule: str, column: str | None) -> str:
+    return f"{rule}{_SEPARATOR}{column or ''}"
 
 
 RECORD_SCHEMA = {
@@ -86,24 +150,7 @@ RECORD_SCHEMA = {
     "message": pl.String,
 }
 _VALUE, _FIRST_ROW = "\u27e6value\u27e7", "\u27e6first_row\u27e7"  # placeholders no file holds
-
-
-def rule_counts(records: pl.DataFrame) -> dict[str, int]:
-    counts = records.group_by("rule").len().sort("rule")
-    return dict(counts.iter_rows())
-
-
-def capped(records: pl.DataFrame) -> list[dict[str, Any]]:
-    """At most ISSUES_PER_RULE_IN_RECEIPT per rule, in row order (rule_counts stays exact)."""
-    kept = records.filter(pl.int_range(pl.len()).over("rule") < ISSUES_PER_RULE_IN_RECEIPT)
-    return kept.to_dicts()
-
-
-def issues_csv(records: pl.DataFrame, path: Path) -> None:
-    """The full list, for Excel: UTF-8 with a BOM (so that accents show), CRLF line ends, and no
-    cell that a spreadsheet would run as a formula (a value such as `=HYPERLINK(...)` is written
-    `'=HYPERLINK(...)`)."""
-    inert_text_columns(records.select(ISSUE_FIELDS)).write_csv(path, include_bom=True, line_terminator="\r\n")
+_SEPARATOR = "\u241f"  # between a rule and a column in a key: no code or column name holds it
 
 
 def receipt_json(receipt: dict[str, Any]) -> bytes:

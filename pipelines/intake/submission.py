@@ -11,7 +11,6 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +24,9 @@ from pipelines.contract.issues import Issue, no_row_issues
 from pipelines.contract.model import KINDS, LANGUAGES, Contract, load_contract
 from pipelines.intake.background import OneBehind
 from pipelines.intake.checking.cross_checks import headcount_jump, staff_not_in_roster
+from pipelines.intake.checking.issue_order import sorted_run
 from pipelines.intake.checking.validation import validate_file
-from pipelines.intake.receipts import capped, issue_records, issues_csv, receipt_json, render_text, rule_counts
+from pipelines.intake.receipts import IssueRecords, receipt_json, render_text
 from pipelines.intake.storing import cycle_log
 from pipelines.intake.storing.archive import ArchivedFile, archive_file
 from pipelines.intake.storing.doctor import sweep_leftovers
@@ -122,13 +122,13 @@ def submit(
             duplicate_of = (
                 None if closed else Ledger.accepted_with_hash(connection, institution, kind, period, archived.sha256)
             )
-            records = issue_records(([closed] if closed else []) + issues, row_issues, contract, parsed, lang)
-            errors = records.filter(pl.col("severity") == "error").height
-            warnings = records.height - errors
+            records = IssueRecords(([closed] if closed else []) + issues, row_issues, contract, parsed, lang)
+            errors = records.errors()
+            warnings = records.total() - errors
             version = supersedes = None
             if duplicate_of is not None:
                 status, version, rows, errors, warnings = "DUPLICATE", duplicate_of.version, duplicate_of.rows, 0, 0
-                records = records.clear()
+                records.drop_all()
             elif errors:
                 status = "REJECTED"
             else:
@@ -150,11 +150,11 @@ def submit(
                 "rows": rows,
                 "errors": errors,
                 "warnings": warnings,
-                "rule_counts": rule_counts(records),
-                "issues": capped(records),
+                "rule_counts": records.counts(),
+                "issues": records.capped(),
             }
             receipt_path, issues_path = folder / "receipt.json", folder / "issues.csv"
-            write_once_with(issues_path, partial(issues_csv, records))
+            write_once_with(issues_path, records.write_csv)
             write_once(receipt_path, receipt_json(receipt))
             lake_path = None
             if status.startswith("ACCEPTED") and staged is not None:
@@ -238,7 +238,7 @@ class _Request:
 @dataclass
 class _Checked:
     issues: list[Issue]
-    row_issues: pl.DataFrame
+    row_issues: pl.LazyFrame  # streamed into the issues CSV
     rows: int
     staged: Path | None  # the accepted rows, staged for the lake
 
@@ -266,7 +266,7 @@ def _archive_and_check(path: Path, request: _Request) -> tuple[ArchivedFile, _Ch
     )
     if already is not None:
         checked.discard()
-        return archived, _Checked([], no_row_issues(), 0, None)
+        return archived, _Checked([], no_row_issues().lazy(), 0, None)
     return archived, checked
 
 
@@ -277,7 +277,7 @@ def _check_and_stage(path: Path, size: int, request: _Request) -> _Checked:
     if size > settings.max_upload_bytes:
         size_mb = f"{size / 1024 / 1024:.1f}"
         issue = Issue("FILE_TOO_LARGE", params={"size_mb": size_mb, "limit_mb": settings.max_upload_mb})
-        return _Checked([issue], no_row_issues(), 0, None)
+        return _Checked([issue], no_row_issues().lazy(), 0, None)
     roster = ledger.current(request.institution, "staffing", str(period)) if contract.kind == "training" else None
     roster_path = settings.home / roster.lake_path if roster is not None and roster.lake_path else None
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.secrets_dir), roster=roster_path)
@@ -305,16 +305,16 @@ def _check_and_stage(path: Path, size: int, request: _Request) -> _Checked:
         raise
     finally:
         pseudonymiser.close()
-    if compared:
-        checked.row_issues = pl.concat([checked.row_issues, *compared]).sort("row", "column", "rule")
+    if compared and (run := sorted_run(compared)) is not None:  # staged in file order: one more run
+        checked.runs.append(run)
     if checked.has_errors:
         staged.discard()
         # warnings that compare with other submissions are only given for files that are accepted
-        row_issues = checked.row_issues.filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
+        row_issues = checked.row_issue_plan().filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
         return _Checked(checked.issues, row_issues, checked.rows, None)
     issues = list(checked.issues)
     if contract.kind == "training" and roster_path is None:
         issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, request.institution, period))
-    return _Checked(issues, checked.row_issues, checked.rows, staged.close())
+    return _Checked(issues, checked.row_issue_plan(), checked.rows, staged.close())

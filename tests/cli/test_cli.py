@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -80,7 +81,10 @@ def test_receipt_lists_at_most_100_issues_per_rule_but_counts_all(roster_accepte
     assert result.receipt["rule_counts"] == {"CODE_UNKNOWN": 250}
     assert len(result.receipt["issues"]) == 100
     issues_csv = next((roster_accepted.home / "archive").rglob(f"{result.receipt['submission_id']}/issues.csv"))
-    assert len(issues_csv.read_text(encoding="utf-8-sig").splitlines()) == 251
+    listed = list(csv.DictReader(issues_csv.read_text(encoding="utf-8-sig").splitlines()))
+    assert len(listed) == 250 and [int(row["row"]) for row in listed] == list(range(2, 252))  # in row order
+    assert listed[:100] == [{name: str(value) for name, value in issue.items()} for issue in result.receipt["issues"]]
+    assert listed[7]["message"].startswith('"Q"')  # each worded with its own value
 
 
 def test_help_explains_the_command(ciess):

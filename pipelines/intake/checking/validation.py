@@ -18,10 +18,11 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.common.periods import Period
-from pipelines.contract.issues import Issue, compact, no_row_issues
+from pipelines.contract.issues import Issue, compact
 from pipelines.contract.model import Column, Contract, rule_catalog
 from pipelines.contract.rule_expressions import rule_expression
 from pipelines.intake.checking.conversion import BatchPlan, one_of
+from pipelines.intake.checking.issue_order import merged, sorted_run
 from pipelines.intake.checking.key_index import KeyIndex
 from pipelines.intake.reading.cells import trimmed_text
 from pipelines.intake.reading.errors import FileRefused
@@ -43,19 +44,28 @@ BatchHandler = Callable[[pl.DataFrame], pl.DataFrame | None]
 @dataclass
 class FileValidation:
     issues: list[Issue] = field(default_factory=list)  # about the file as a whole
-    row_issues: pl.DataFrame = field(default_factory=no_row_issues)  # ROW_ISSUE_SCHEMA
+    # issues on rows (ROW_ISSUE_SCHEMA), as runs each in row, column and rule order (issue_order)
+    runs: list[pl.DataFrame] = field(default_factory=list)
     rows: int = 0
     typed: pl.DataFrame | None = None  # with keep_rows, when no error was found
     source: Source | None = None
 
     @property
+    def row_issues(self) -> pl.DataFrame:
+        """Every row issue in order, in memory at once (small files; the intake streams `row_issue_plan`)."""
+        return self.row_issue_plan().collect()
+
+    def row_issue_plan(self) -> pl.LazyFrame:
+        return merged(self.runs)
+
+    @property
     def has_errors(self) -> bool:
-        return any(issue.severity == "error" for issue in self.issues) or has_error_rules(self.row_issues)
+        return any(issue.severity == "error" for issue in self.issues) or any(map(has_error_rules, self.runs))
 
 
 def has_error_rules(row_issues: pl.DataFrame) -> bool:
-    errors = [code for code in row_issues.get_column("rule").unique().to_list() if _is_error(code)]
-    return bool(errors)
+    rules = row_issues.lazy().select(pl.col("rule").unique()).collect(engine="streaming").get_column("rule")
+    return any(_is_error(code) for code in rules)
 
 
 def _is_error(code: str) -> bool:
@@ -141,7 +151,10 @@ def _check_batches(
         result.issues.extend(columns.header_map(contract).issues)
         return
     plan = BatchPlan(contract, header_map.positions, RowRules(contract, period).checks)
-    found: list[pl.DataFrame] = []
+    # three streams of issues, each in file order: worded from failing rows, handed back by on_batch,
+    # and the duplicate keys (known only at the end)
+    worded: list[pl.DataFrame] = []
+    handed: list[pl.DataFrame] = []
     failing: list[pl.DataFrame] = []
     kept: list[pl.DataFrame] = []
     clean = True
@@ -174,12 +187,12 @@ def _check_batches(
                 failing.append(compact(got["failing"]))  # a few rows: their text no longer holds the batch
                 clean = clean and not plan.has_errors(got["failing"])
                 if sum(frame.height for frame in failing) >= WORDED_AT_ONCE:
-                    found.append(plan.issues(pl.concat(failing)))
+                    worded.append(plan.issues(pl.concat(failing)))
                     failing.clear()
             keys.add(got["keys"])
             typed = plan.kept_rows(got["typed"]) if "typed" in got and clean else None
             if on_batch is not None and typed is not None and (more := on_batch(typed)) is not None:
-                found.append(more)
+                handed.append(more)
             if keep_rows and typed is not None:
                 kept.append(typed)
 
@@ -191,11 +204,13 @@ def _check_batches(
                 take_one()
         while checking:
             take_one()
-        found.extend([plan.issues(pl.concat(failing)) if failing else no_row_issues(), keys.duplicates()])
+        if failing:
+            worded.append(plan.issues(pl.concat(failing)))
+        duplicates = [keys.duplicates()]
     if result.rows == 0:
         raise FileRefused("FILE_EMPTY")
     result.issues.extend(columns.header_map(contract).issues)  # with every column's content now seen
-    result.row_issues = pl.concat(found).sort("row", "column", "rule")
+    result.runs = [run for pieces in (worded, handed, duplicates) if (run := sorted_run(pieces)) is not None]
     if keep_rows and not result.has_errors:
         result.typed = pl.concat(kept)
 

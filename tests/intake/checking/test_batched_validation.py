@@ -378,3 +378,14 @@ def test_a_nul_byte_is_refused_when_the_sample_changes_the_encoding(tmp_path):
             writer.writerow([row[name] for name in HEADER])
     result = validate_file(path, TRAINING, PERIOD, keep_rows=True)
     assert [(issue.rule, issue.params) for issue in result.issues] == [("FILE_FORMAT", {"detail": "binary content"})]
+
+
+@pytest.mark.parametrize("batch_rows", [7, WHOLE_FILE])
+def test_row_issues_come_in_row_column_and_rule_order_however_they_were_found(plain, batch_rows, monkeypatch):
+    """Issues are worded a few rows at a time and duplicate keys only at the end; the receipt and the
+    issues CSV list them in row order all the same (the pieces are joined, or sorted when they overlap)."""
+    monkeypatch.setattr(validation, "WORDED_AT_ONCE", 2)  # many pieces, as on a large file
+    found = validate_file(plain, TRAINING, PERIOD, batch_rows=batch_rows).row_issues
+    assert {"KEY_DUPLICATE", "VALUE_TYPE", "VALUE_RANGE"} <= set(found.get_column("rule"))
+    assert found.rows() == found.sort("row", "column", "rule").rows()
+    assert found.height == len(_found(plain, WHOLE_FILE)[2])  # nothing lost or doubled on the way
