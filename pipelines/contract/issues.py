@@ -29,6 +29,11 @@ class Issue:
 ROW_ISSUE_SCHEMA = {"row": pl.Int64, "rule": pl.String, "column": pl.String, "value": pl.String, "first_row": pl.Int64}
 
 
+# Between the parts of a key made of a rule and a column, in either order: below every printable
+# character (so "column<sep>rule" sorts as (column, rule)), and in no code or column name.
+KEY_SEPARATOR = "\x1f"
+
+
 def no_row_issues() -> pl.DataFrame:
     return pl.DataFrame(schema=ROW_ISSUE_SCHEMA)
 

@@ -15,7 +15,7 @@ from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.common.periods import Period
 from pipelines.common.spreadsheet_safe import inert_text_columns
 from pipelines.common.texts import Texts
-from pipelines.contract.issues import Issue
+from pipelines.contract.issues import KEY_SEPARATOR, Issue
 from pipelines.contract.messages import describe
 from pipelines.contract.model import Contract, rule_catalog
 
@@ -116,7 +116,7 @@ class IssueRecords:
         rules = self.counts()
         severity = pl.col("rule").replace_strict({rule: catalog.severity(rule) for rule in rules},
                                                  return_dtype=pl.String)  # fmt: skip
-        template = pl.concat_str(pl.col("rule"), pl.col("column").fill_null(""), separator=_SEPARATOR)
+        template = pl.concat_str(pl.col("rule"), pl.col("column").fill_null(""), separator=KEY_SEPARATOR)
         worded = row_issues.select(
             "rule",
             severity.alias("severity"),
@@ -138,7 +138,7 @@ def _distinct(query: pl.LazyFrame) -> pl.DataFrame:
 
 
 def _pair(rule: str, column: str | None) -> str:
-    return f"{rule}{_SEPARATOR}{column or ''}"
+    return f"{rule}{KEY_SEPARATOR}{column or ''}"
 
 
 RECORD_SCHEMA = {
@@ -150,7 +150,6 @@ RECORD_SCHEMA = {
     "message": pl.String,
 }
 _VALUE, _FIRST_ROW = "\u27e6value\u27e7", "\u27e6first_row\u27e7"  # placeholders no file holds
-_SEPARATOR = "\u241f"  # between a rule and a column in a key: no code or column name holds it
 
 
 def receipt_json(receipt: dict[str, Any]) -> bytes:

@@ -13,11 +13,10 @@ from itertools import pairwise
 
 import polars as pl
 
-from pipelines.contract.issues import no_row_issues
+from pipelines.contract.issues import KEY_SEPARATOR, no_row_issues
 
 ORDER = ["row", "column", "rule"]
 _ORDER_KEY = "\x1forder"
-_BETWEEN = "\x1f"  # below every printable character: "column<sep>rule" sorts as (column, rule)
 
 
 def sorted_run(pieces: list[pl.DataFrame]) -> pl.DataFrame | None:
@@ -38,8 +37,8 @@ def merged(runs: list[pl.DataFrame]) -> pl.LazyFrame:
     if len(runs) <= 1:
         return runs[0].lazy() if runs else no_row_issues().lazy()
     pairs = sorted(set().union(*(_pairs(run) for run in runs)))
-    pair = pl.concat_str(pl.col("column").fill_null(""), pl.col("rule"), separator=_BETWEEN)
-    rank = pair.replace_strict({_BETWEEN.join(name): i for i, name in enumerate(pairs)}, return_dtype=pl.Int64)
+    pair = pl.concat_str(pl.col("column").fill_null(""), pl.col("rule"), separator=KEY_SEPARATOR)
+    rank = pair.replace_strict({KEY_SEPARATOR.join(name): i for i, name in enumerate(pairs)}, return_dtype=pl.Int64)
     order = (pl.col("row").fill_null(0) * len(pairs) + rank).set_sorted().alias(_ORDER_KEY)
     plan = runs[0].lazy().with_columns(order)
     for run in runs[1:]:
