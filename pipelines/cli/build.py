@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+import filelock
 
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger
@@ -76,7 +77,12 @@ class NothingToBuild(Exception):
     """No accepted submission yet: there is nothing to bring into the warehouse."""
 
 
-def run_build(settings: Settings, say=print, full_refresh: bool = False) -> BuildSummary:
+BUILD_WAIT = 900  # seconds a build waits for another build of the same home to end
+
+
+def run_build(settings: Settings, say=print, full_refresh: bool = False, wait: float = BUILD_WAIT) -> BuildSummary:
+    """One build of the home at a time: DuckDB lets one process write the build database, and a
+    second build would fail on its lock halfway. A build that finds another running waits for it."""
     if not settings.ledger_path.exists() or not Ledger(settings.ledger_path).current_versions():
         raise NothingToBuild(
             f"no accepted submission in {settings.home} yet: submit files first (`ciess submit`), "
@@ -100,6 +106,26 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False) -> Buil
 
     job = defs().resolve_job_def("warehouse_build").with_logger_defs({"progress": progress})
     started = time.perf_counter()
+    lock_path = databases.warehouse_dir(settings) / "build.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    lock = filelock.FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        say(f"  another build of {settings.home} is running: this one starts when it ends "
+            f"(waiting up to {wait / 60:.0f} minutes)")  # fmt: skip
+        try:
+            lock.acquire(timeout=wait)
+        except filelock.Timeout:
+            busy = f"another build of this home has been running for over {wait / 60:.0f} minutes; try again later"
+            return BuildSummary(success=False, seconds=time.perf_counter() - started, failed_steps=[busy])
+    try:
+        return _execute(job, settings, full_refresh, started)
+    finally:
+        lock.release()
+
+
+def _execute(job: dg.JobDefinition, settings: Settings, full_refresh: bool, started: float) -> BuildSummary:
     log_path = build_log(settings)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     run_config = {

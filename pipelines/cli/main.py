@@ -16,7 +16,7 @@ from pipelines.cli.marts import describe_command, tables_command
 from pipelines.cli.output import FORMAT_OPTION
 from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.periods import Period
-from pipelines.common.settings import Settings
+from pipelines.common.settings import Settings, keep_new_files_private
 from pipelines.contract.model import KINDS, LANGUAGES
 from pipelines.intake.submission import UsageError, submit
 
@@ -61,6 +61,7 @@ def cli(ctx: click.Context, home: Path) -> None:
     Institutions' quarterly staffing rosters and training files go in with `ciess submit`;
     each gets a receipt naming every problem by row and column.
     """
+    keep_new_files_private()
     ctx.obj = Settings.from_env(home)
 
 
@@ -190,7 +191,12 @@ def build_command(settings: Settings, full_refresh: bool) -> None:
         click.echo(f"Error: {error}", err=True)
         sys.exit(EXIT_REJECTED)
     click.echo(f"Submissions brought in: {summary.current_submissions} current ({summary.ledger_rows} in the ledger)")
-    click.echo(f"Checks passed: {summary.checks_passed} of {summary.checks_total} (dbt tests and Great Expectations)")
+    if summary.failed_steps:  # the checks of what the failed step would have built never ran
+        click.echo(f"Checks passed: {summary.checks_passed} of the {summary.checks_total} that ran; a step failed, "
+                   "so the checks of what it builds did not run")  # fmt: skip
+    else:
+        checks = f"{summary.checks_passed} of {summary.checks_total}"
+        click.echo(f"Checks passed: {checks} (dbt tests and Great Expectations)")
     for failure in summary.failed_checks + summary.failed_steps:
         click.echo(f"  failed: {failure}")
     if summary.published:

@@ -68,8 +68,14 @@ class Settings:
     def ensure(self) -> None:
         """The home's folders, and the home private: what it holds (raw files, staff ids, tokens) is
         readable by its owner only; files made from now on are 0600 (umask 077)."""
-        os.umask(0o077)
+        keep_new_files_private()
         for folder in (self.home, self.archive_dir, self.lake_dir, self.secrets_dir, self.scratch_dir):
             folder.mkdir(parents=True, exist_ok=True)
         if self.home.stat().st_mode & 0o077 and self.home.stat().st_uid == os.getuid():
             self.home.chmod(0o700)
+
+
+def keep_new_files_private() -> None:
+    """Files and folders this process makes from now on are its owner's only (0600, 0700): the home
+    holds raw files, staff ids and tokens, and every command writes into it (builds, reports...)."""
+    os.umask(0o077)

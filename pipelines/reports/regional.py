@@ -4,13 +4,13 @@ assets both call `produce`."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
 
-import duckdb
 import jinja2
 
 from pipelines.common.atomic import replace_text, replace_with
@@ -20,7 +20,7 @@ from pipelines.contract.model import LANGUAGES
 from pipelines.reports import charts
 from pipelines.reports.data import AMERICAS, HEADLINE_MEASURES, ReportData, geos, load_report_data
 from pipelines.reports.wording import Words
-from pipelines.warehouse.databases import NothingPublished, published_database
+from pipelines.warehouse.databases import NothingPublished, open_published
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
@@ -105,12 +105,9 @@ def produce(
     today: date | None = None,
 ) -> list[ReportFile]:
     """Write the reports of `period` for the geos asked (default: every subregion and the Americas)."""
-    database = published_database(settings)
-    if not database.exists():
-        raise NothingPublished(f"no published warehouse in {database.parent}; run `ciess build` first")
     today = today or date.today()
     produced = []
-    with duckdb.connect(str(database), read_only=True) as connection:
+    with open_published(settings) as connection:
         known_geos = geos(connection)
         held = {row[0] for row in connection.execute("select period from marts.capacity_americas").fetchall()}
         if str(period) not in held:
@@ -154,10 +151,6 @@ def write_index(settings: Settings) -> Path:
 
 def _geo_names(settings: Settings) -> dict[str, str]:
     names = {AMERICAS: "The Americas"}
-    database = published_database(settings)
-    if database.exists():
-        with duckdb.connect(str(database), read_only=True) as connection:
-            names |= dict(
-                connection.execute("select subregion_code, name_en from marts.registry_subregions").fetchall()
-            )
+    with contextlib.suppress(NothingPublished), open_published(settings) as connection:
+        names |= dict(connection.execute("select subregion_code, name_en from marts.registry_subregions").fetchall())
     return names

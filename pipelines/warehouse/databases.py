@@ -22,7 +22,22 @@ from pipelines.warehouse import catalog
 
 
 class NothingPublished(Exception):
-    """No build has been published yet: there is nothing to query."""
+    """No build has been published yet, or what was published cannot be read: nothing to query."""
+
+
+def open_published(settings: Settings, config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published marts; NothingPublished, saying what to do, when
+    there are none or the file is damaged (a disk that failed, a hand that truncated it)."""
+    database = published_database(settings)
+    if not database.exists():
+        raise NothingPublished(f"no published warehouse in {warehouse_dir(settings)}; run `ciess build` first")
+    try:
+        return duckdb.connect(str(database), read_only=True, config=config or {})
+    except duckdb.Error as error:
+        raise NothingPublished(
+            f"the published warehouse {database} cannot be read ({str(error).splitlines()[0]}); run `ciess build` "
+            "to publish it again from the lake (nothing else is lost)"
+        ) from error
 
 
 def warehouse_dir(settings: Settings) -> Path:

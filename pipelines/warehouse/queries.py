@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import duckdb
 
 from pipelines.common.settings import Settings
-from pipelines.warehouse.databases import NothingPublished, published_database, warehouse_dir
+from pipelines.warehouse.databases import open_published
 
 
 @dataclass(frozen=True)
@@ -87,11 +87,8 @@ def query(settings: Settings, sql: str) -> QueryResult:
     Raises UnknownTable or UnknownColumn (both UnknownName) when the SQL names a table or a column
     that does not exist, with a message that lists what does; other SQL errors are DuckDB's
     (duckdb.Error)."""
-    database = published_database(settings)
-    if not database.exists():
-        raise NothingPublished(f"no published warehouse in {warehouse_dir(settings)}; run `ciess build` first")
     config = {"enable_external_access": False}  # analysts read the marts, not the file system
-    with duckdb.connect(str(database), read_only=True, config=config) as connection:
+    with open_published(settings, config) as connection:
         connection.execute("use marts")
         try:
             return _run(connection, sql)

@@ -155,3 +155,51 @@ def test_build_with_nothing_accepted_says_what_to_do(ciess):
     result = ciess.run("build")
     assert result.exit_code == 1
     assert "no accepted submission" in result.output and "ciess submit" in result.output
+
+
+@pytest.mark.warehouse
+def test_a_home_with_only_training_files_builds_with_an_empty_roster(ciess):
+    ciess.submit(EXAMPLES["training"] / "valid.csv", kind="training")
+    result = ciess.run("build")
+    assert result.exit_code == 0, result.output
+    assert "Published:" in result.stdout and "failed" not in result.stdout
+    sql = "select headcount, participants from capacity_by_institution where institution_code = 'AR-ANSES'"
+    (row,) = _query(ciess, sql)
+    assert row["headcount"] is None and row["participants"] is not None
+    # the empty roster is no submission: nothing for the doctor, nothing in the ledger
+    assert ciess.run("doctor").exit_code == 0
+
+
+@pytest.mark.warehouse
+def test_a_second_build_waits_for_the_first_and_both_publish(built):
+    import filelock
+
+    ciess_command = Path(sys.executable).with_name("ciess")
+    running = filelock.FileLock(built.home / "warehouse" / "build.lock")  # as a first build holds it
+    running.acquire()
+    try:
+        second = subprocess.Popen(
+            [str(ciess_command), "--home", str(built.home), "build"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        said = ""
+        while "another build" not in said and second.poll() is None:
+            said += second.stderr.readline()
+        assert "this one starts when it ends" in said
+    finally:
+        running.release()
+    stdout, stderr = second.communicate(timeout=300)
+    assert second.returncode == 0, stdout + stderr
+    assert "Published:" in stdout and "Could not set lock" not in stdout + stderr
+
+
+@pytest.mark.warehouse
+def test_a_damaged_published_database_is_said_and_a_build_publishes_it_again(built):
+    published = built.home / "warehouse" / "published.duckdb"
+    published.write_bytes(published.read_bytes()[:100_000])  # a disk that failed mid-file
+    for command in (("query", "select 1"), ("report", "--period", PERIOD, "--lang", "en")):
+        refused = built.run(*command)
+        assert refused.exit_code == 2, refused.output
+        assert "cannot be read" in refused.output and "ciess build" in refused.output
+    assert built.run("build").exit_code == 0
+    assert _query(built, "select headcount from capacity_americas") == [{"headcount": 6}]

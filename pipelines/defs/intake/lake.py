@@ -5,10 +5,11 @@ contracts' code labels (`lake/code_labels`), written again at every build."""
 
 import dagster as dg
 
-from pipelines.contract.model import KINDS
+from pipelines.contract.model import KINDS, load_contract
 from pipelines.cycle.export import export_cycle
 from pipelines.defs.resources import CiessHome
 from pipelines.intake.storing.code_labels import code_labels_export, export_code_labels
+from pipelines.intake.storing.lake import write_empty_table
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.warehouse import databases
 
@@ -40,6 +41,7 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     cycle = export_cycle(settings)
     current = ledger.current_versions()
     for kind in KINDS:
+        write_empty_table(settings.lake_dir, load_contract(kind))
         rows = [row for row in current if row.kind == kind]
         yield dg.MaterializeResult(
             asset_key=["lake", kind],

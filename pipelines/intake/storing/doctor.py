@@ -101,7 +101,11 @@ def _ledger_state(settings: Settings) -> tuple[Finding | None, set[str], set[str
 
 
 def _private(settings: Settings) -> Iterator[Path]:
-    """What in the home folder other users could read (the home itself included)."""
+    """What in the home folder other users could read (the home itself included). Nothing, while
+    the home is its owner's only: no one else can open a path through it (dbt copies a file of its
+    own there with the mode it had in the project)."""
+    if not settings.home.lstat().st_mode & 0o077:
+        return
     for path in [settings.home, *settings.home.rglob("*")]:
         if path.is_symlink():
             continue

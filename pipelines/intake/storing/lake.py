@@ -24,6 +24,20 @@ def lake_file(lake_dir: Path, kind: str, period: str, institution: str, version:
     return lake_dir / kind / f"period={period}" / f"institution={institution}" / f"version={version}" / "rows.parquet"
 
 
+def write_empty_table(lake_dir: Path, contract: Contract) -> Path:
+    """A file of no rows with the kind's lake columns, in a partition no submission can have
+    (version 0): dbt's glob over the kind then always matches, and a home that holds only training
+    files builds, with an empty roster. Not a `rows.parquet`, so nothing takes it for a submission."""
+    path = lake_dir / contract.kind / "period=none" / "institution=none" / "version=0" / "empty.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        schema = lake_schema(contract)
+        staged = path.with_suffix(".partial")
+        pq.write_table(schema.empty_table(), staged)
+        os.replace(staged, path)
+    return path
+
+
 def lake_schema(contract: Contract) -> pa.Schema:
     """The columns the warehouse reads: identifiers hashed, the file's row number kept."""
     fields = [pa.field("submission_id", pa.string()), pa.field("source_row", pa.int64())]
