@@ -215,14 +215,20 @@ def build_command(settings: Settings, full_refresh: bool) -> None:
 @cli.command("query")
 @click.argument("sql")
 @FORMAT_OPTION
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+              help="Seconds a query may run before it is stopped.")  # fmt: skip
+@click.option("--memory", default="2GB", show_default=True, help="Memory a query may use (DuckDB's memory_limit).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+              help="Rows a result may hold.")  # fmt: skip
 @click.pass_obj
-def query_command(settings: Settings, sql: str, output_format: str) -> None:
+def query_command(settings: Settings, sql: str, output_format: str, timeout: float, memory: str, max_rows: int) -> None:
     """Run SQL, read-only, against the published marts (schema `marts` is the default).
 
     Every type prints in every format: `table` for reading, `csv` (RFC 4180), `json` (one array of
     objects; NaN and Infinity, which JSON cannot hold, become null with a note on stderr; decimals
     and huge integers keep every digit). Exit status 2 when the SQL names a table or a column that
-    does not exist (the message lists the marts, or the table's columns), 1 for other SQL errors.
+    does not exist (the message lists the marts, or the table's columns), 1 for other SQL errors
+    and for a query stopped by a limit (--timeout, --memory, --max-rows).
 
     \b
     Example:
@@ -232,12 +238,15 @@ def query_command(settings: Settings, sql: str, output_format: str) -> None:
 
     from pipelines.cli.output import render_result
     from pipelines.warehouse.databases import NothingPublished
-    from pipelines.warehouse.queries import UnknownName, query
+    from pipelines.warehouse.queries import LimitExceeded, QueryLimits, UnknownName, query
 
     try:
-        result = query(settings, sql)
+        result = query(settings, sql, QueryLimits(seconds=timeout, memory=memory, rows=max_rows))
     except (NothingPublished, UnknownName) as error:  # a table or a column that is not there: exit 2
         raise UsageError(str(error)) from error
+    except LimitExceeded as error:
+        click.echo(f"Stopped: {error}", err=True)
+        sys.exit(EXIT_REJECTED)
     except duckdb.Error as error:
         click.echo(f"Error: {str(error).strip()}", err=True)
         sys.exit(EXIT_REJECTED)

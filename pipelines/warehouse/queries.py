@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 
 import duckdb
@@ -81,32 +82,61 @@ _TEXT_KINDS |= dict.fromkeys(
 )
 
 
-def query(settings: Settings, sql: str) -> QueryResult:
+@dataclass(frozen=True)
+class QueryLimits:
+    """What one query may take: a query past them is stopped, with a message that says which limit."""
+
+    seconds: float = 60.0
+    memory: str = "2GB"  # DuckDB's memory_limit; nothing spills to disk (a read-only database)
+    rows: int = 1_000_000  # rows brought back (the marts hold a few thousand per quarter)
+
+
+class LimitExceeded(Exception):
+    """A query went past one of its QueryLimits."""
+
+
+def query(settings: Settings, sql: str, limits: QueryLimits = QueryLimits()) -> QueryResult:
     """Run SQL read-only against the published marts (never the build database).
 
     Raises UnknownTable or UnknownColumn (both UnknownName) when the SQL names a table or a column
-    that does not exist, with a message that lists what does; other SQL errors are DuckDB's
-    (duckdb.Error)."""
-    config = {"enable_external_access": False}  # analysts read the marts, not the file system
+    that does not exist, with a message that lists what does; LimitExceeded past `limits`; other
+    SQL errors are DuckDB's (duckdb.Error)."""
+    # analysts read the marts, not the file system; memory bounded, nothing written to disk
+    config = {"enable_external_access": False, "memory_limit": limits.memory, "temp_directory": ""}
     with open_published(settings, config) as connection:
         connection.execute("use marts")
+        timer = threading.Timer(limits.seconds, connection.interrupt)
+        timer.start()
         try:
-            return _run(connection, sql)
+            return _run(connection, sql, limits.rows)
         except (duckdb.CatalogException, duckdb.BinderException) as error:
             unknown = _unknown_name(connection, sql, str(error))
             if unknown is None:
                 raise
             raise unknown from error
+        except duckdb.InterruptException as error:
+            raise LimitExceeded(
+                f"the query ran for more than {limits.seconds:g} seconds and was stopped; "
+                "aggregate or filter more, or allow longer with --timeout"
+            ) from error
+        except duckdb.OutOfMemoryException as error:
+            raise LimitExceeded(
+                f"the query needed more than {limits.memory} of memory and was stopped; "
+                "aggregate or filter more, or allow more with --memory"
+            ) from error
+        finally:
+            timer.cancel()
 
 
-def _run(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
+def _run(connection: duckdb.DuckDBPyConnection, sql: str, max_rows: int) -> QueryResult:
     relation = _relation(connection, sql)  # statements that return no rows have run already and give None
     if relation is None:
         return QueryResult(columns=[], rows=[])
     columns, types = list(relation.columns), [str(t) for t in relation.types]
     kinds = [_kind(column_type) for column_type in relation.types]
+    relation = relation.limit(max_rows + 1)  # (after the names: a limit would rename repeated ones)
     if not any(kinds):
-        return QueryResult(columns=columns, rows=relation.fetchall(), types=types)
+        return QueryResult(columns=columns, rows=_at_most(relation.fetchall(), max_rows), types=types)
     expressions, picks = [], []  # per column: the index of its value, and of its JSON (or None)
     for position, kind in enumerate(kinds, start=1):
         picks.append((len(expressions), len(expressions) + 1 if kind == "nested" else None))
@@ -114,7 +144,7 @@ def _run(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
         if kind == "nested":
             expressions.append(f"to_json(#{position})::varchar")
     try:
-        fetched = relation.project(", ".join(expressions)).fetchall()
+        fetched = _at_most(relation.project(", ".join(expressions)).fetchall(), max_rows)
     except duckdb.Error as error:
         raise _pointing_into(connection, error) from error
     rows = [
@@ -125,6 +155,16 @@ def _run(connection: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
         for row in fetched
     ]
     return QueryResult(columns=columns, rows=rows, types=types)
+
+
+def _at_most(rows: list[tuple], max_rows: int) -> list[tuple]:
+    """`rows`, fetched at most `max_rows` + 1 at a time: one more than allowed is refused."""
+    if len(rows) > max_rows:
+        raise LimitExceeded(
+            f"the result has more than {max_rows:,} rows; aggregate, filter or add a LIMIT, "
+            "or allow more with --max-rows"
+        )
+    return rows
 
 
 def _relation(connection: duckdb.DuckDBPyConnection, sql: str) -> duckdb.DuckDBPyRelation | None:

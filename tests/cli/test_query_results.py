@@ -327,3 +327,16 @@ def test_csv_text_that_a_spreadsheet_would_run_is_inert_and_numbers_stay(publish
     assert _csv(csv_out.stdout)[1] == ['\'=HYPERLINK("x")', "'@SUM(1)", "'-2+3", "plain", "-2", "-inf"]
     table = published.run("query", sql)  # people reading the table see the text as it is
     assert "=HYPERLINK" in table.stdout and "'=HYPERLINK" not in table.stdout
+
+
+def test_a_query_past_its_time_memory_or_rows_is_stopped_with_the_limit_named(published):
+    endless = published.run("query", "select sum(hash(range)) from range(10000000000)", "--timeout", "1")
+    assert endless.exit_code == 1 and "more than 1 seconds" in endless.stderr and "--timeout" in endless.stderr
+    greedy = published.run("query", "select list(range) from range(200000000)", "--memory", "100MB")
+    assert greedy.exit_code == 1 and "more than 100MB of memory" in greedy.stderr
+    many = published.run("query", "select * from range(11)", "--max-rows", "10")
+    assert many.exit_code == 1 and "more than 10 rows" in many.stderr and many.stdout == ""
+    within = published.run(
+        "query", "select * from range(10) order by range desc", "--max-rows", "10", "--format", "csv"
+    )
+    assert within.exit_code == 0 and within.stdout.splitlines()[1:3] == ["9", "8"]
