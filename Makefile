@@ -9,7 +9,7 @@ export CIESS_HOME ?= $(abspath data)
 export DAGSTER_HOME ?= $(CIESS_HOME)/dagster
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-fast bench bench-build lint check-defs dagster-home install lock clean
+.PHONY: demo test test-fast bench bench-build fuzz lint check-defs dagster-home install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ bench: $(STAMP)
 # (SCALE=0.1 for a smaller data set); results in docs/performance.md.
 bench-build: $(STAMP) $(MANIFEST)
 	$(BIN)/python benchmarks/build_bench.py $(if $(SCALE),--scale $(SCALE),)
+
+# Hostile input, long runs (docs/reliability.md): fuzz the intake (FILES, default 100000; MINUTES bounds it), then KILLS (default 100) kill -9s of `ciess submit`.
+fuzz: $(STAMP) $(MANIFEST) dagster-home
+	$(BIN)/python benchmarks/fuzz_intake.py $(if $(FILES),--files $(FILES),) $(if $(MINUTES),--minutes $(MINUTES),)
+	$(BIN)/python benchmarks/kill_intake.py $(if $(KILLS),--kills $(KILLS),)
 
 demo: $(STAMP) $(MANIFEST) dagster-home
 	$(BIN)/ciess demo
