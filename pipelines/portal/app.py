@@ -27,7 +27,7 @@ from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal import api, pages, returns_api, review_pages
 from pipelines.portal.auth import TokenStore
 from pipelines.portal.headers import SecurityHeaders
-from pipelines.portal.limits import MULTIPART_OVERHEAD, BodyLimit, RateLimiter
+from pipelines.portal.limits import MULTIPART_OVERHEAD, USUAL_PACE, BodyLimit, RateLimiter, UploadPace
 from pipelines.warehouse.locking import Build
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -41,7 +41,13 @@ def _home_problem(request: Request, error: Exception) -> JSONResponse:
                                             "Try again later, or tell CIESS"}, status_code=503)  # fmt: skip
 
 
-def create_app(settings: Settings, rate_limit: int | None = None, build: Build | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    rate_limit: int | None = None,
+    build: Build | None = None,
+    page_rate_limit: int | None = None,
+    upload_pace: UploadPace = USUAL_PACE,
+) -> FastAPI:
     """The portal. `build` is the warehouse build a lock runs (`ciess serve` gives the Dagster job);
     without one, locking is left to the command line."""
     settings.ensure()
@@ -57,10 +63,12 @@ def create_app(settings: Settings, rate_limit: int | None = None, build: Build |
     app.state.ledger = Ledger(settings.ledger_path)
     app.state.build = build
     app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")))
-    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD)
+    app.state.page_limiter = RateLimiter(page_rate_limit or int(os.environ.get("CIESS_PAGE_RATE_LIMIT", "120")))
+    app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD, pace=upload_pace)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(HomeProblem, _home_problem)
+    app.add_exception_handler(pages.TooManyPages, pages.too_many_pages)
     app.add_exception_handler(OSError, _home_problem)
     app.add_exception_handler(sqlite3.DatabaseError, _home_problem)
     app.include_router(api.router)

@@ -1,9 +1,12 @@
 """What the portal refuses before the intake reads anything: too many requests for one token (429),
-a body over the upload limit while it streams in (413), a content type that is not a spreadsheet (415)."""
+a body over the upload limit while it streams in (413) or that trickles in (408), a content type
+that is not a spreadsheet (415)."""
 
+import asyncio
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
@@ -47,28 +50,56 @@ class RateLimiter:
             return True
 
 
-class BodyLimit:
-    """Refuses a request body over the limit while it streams in (413), whatever it claims."""
+@dataclass(frozen=True)
+class UploadPace:
+    """How slowly a body may come: nothing for `idle` seconds, or, after `grace` seconds, less than
+    `min_rate` bytes a second on average, and the upload is refused (a client trickling bytes to
+    hold a connection)."""
 
-    def __init__(self, app, limit: int):
+    idle: float = 30.0
+    grace: float = 20.0
+    min_rate: float = 1024.0
+
+
+USUAL_PACE = UploadPace()
+
+# The rest of a refused body is never read: the connection is closed with the answer, not kept alive.
+CLOSE = {"Connection": "close"}
+
+
+class BodyLimit:
+    """Refuses a request body over the limit while it streams in (413), whatever it claims, and a body
+    that comes slower than the pace (408)."""
+
+    def __init__(self, app, limit: int, pace: UploadPace = USUAL_PACE):
         self.app, self.limit = app, limit
+        self.idle, self.grace, self.min_rate = pace.idle, pace.grace, pace.min_rate
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared and declared.isdigit() and int(declared) > self.limit:
-            response = JSONResponse({"detail": self._message()}, status_code=413)
+            response = JSONResponse({"detail": self._message()}, status_code=413, headers=CLOSE)
             return await response(scope, receive, send)
-        received = 0
+        received, started = 0, time.monotonic()
 
         async def counted():
             nonlocal received
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), timeout=self.idle)
+            except TimeoutError:
+                raise HTTPException(
+                    408, f"nothing arrived for {self.idle:g} seconds; send the file again", headers=CLOSE
+                ) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.limit:
-                    raise HTTPException(413, self._message())
+                    raise HTTPException(413, self._message(), headers=CLOSE)
+                elapsed = time.monotonic() - started
+                if message.get("more_body") and elapsed > self.grace and received < self.min_rate * elapsed:
+                    too_slow = f"the upload arrives too slowly (under {self.min_rate / 1024:g} KB a second); "
+                    raise HTTPException(408, too_slow + "send the file again from a better connection", headers=CLOSE)
             return message
 
         return await self.app(scope, counted, send)

@@ -3,12 +3,13 @@ portal's words: `templates/portal_text.yaml`, looked up in the language chosen b
 in a cookie), else the institution's own. Signed in by a session cookie holding the token; not in
 the OpenAPI description."""
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import jinja2
-from fastapi import APIRouter, File, Form, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -35,7 +36,29 @@ TEMPLATES = Jinja2Templates(  # every page escaped: file contents reach the rece
     env=jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True)
 )
 
-router = APIRouter(include_in_schema=False)
+
+class TooManyPages(Exception):
+    """A visitor asked for more pages than the page rate limit allows; answered 429 in `lang`."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+
+def page_rate_limited(request: Request) -> None:
+    """Pages are counted per visitor, as the API is per token: by the session cookie, else by the
+    address; TooManyPages once over the limit (a script hammering the sign-in page included)."""
+    visitor = request.cookies.get(COOKIE_TOKEN) or (request.client.host if request.client else "")
+    if not request.app.state.page_limiter.allow(hashlib.sha256(visitor.encode()).hexdigest()):
+        raise TooManyPages(choose_language(None, request.query_params.get("lang") or request.cookies.get(COOKIE_LANG)))
+
+
+def too_many_pages(request: Request, error: TooManyPages) -> HTMLResponse:
+    response = page(request, "too_many_pages.html.j2", None, error.lang)
+    response.status_code, response.headers["Retry-After"] = 429, "60"
+    return response
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limited)])
 
 
 PORTAL_TEXTS = Texts(TEMPLATES_DIR / "portal_text.yaml")

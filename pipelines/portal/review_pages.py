@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pipelines.common.periods import period_of
@@ -32,9 +32,9 @@ from pipelines.portal.cycle_actions import (
     visible_return,
 )
 from pipelines.portal.dependencies import BuildDep, SettingsDep, WebPrincipal
-from pipelines.portal.pages import page, translator, web_language
+from pipelines.portal.pages import page, page_rate_limited, translator, web_language
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limited)])
 ACTION_DONE = {"approve": "done_approve", "return": "comment_return", "reopen": "comment_reopen"}  # portal_text.yaml
 
 

@@ -21,9 +21,9 @@ from tests.conftest import EXAMPLES, PERIOD
 
 
 class Portal:
-    def __init__(self, home, rate_limit=1000, max_upload_mb=200):
+    def __init__(self, home, rate_limit=1000, max_upload_mb=200, page_rate_limit=1000):
         self.settings = Settings(home=home, max_upload_mb=max_upload_mb)
-        self.app = create_app(self.settings, rate_limit=rate_limit)
+        self.app = create_app(self.settings, rate_limit=rate_limit, page_rate_limit=page_rate_limit)
         store = TokenStore(home / "access.sqlite")
         self.tokens = {code: store.create(code)[0] for code in ("AR-ANSES", "BR-INSS")}
         self.tokens["operator"] = store.create(None)[0]
@@ -187,6 +187,17 @@ def test_rate_limit_per_token(tmp_path):
     codes = [portal.client.get("/api/me", headers=portal.auth("AR-ANSES")).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert portal.client.get("/api/me", headers=portal.auth("BR-INSS")).status_code == 200  # another token
+
+
+def test_pages_are_rate_limited_per_visitor_in_the_visitors_language(tmp_path):
+    portal = Portal(tmp_path / "home", page_rate_limit=3)
+    codes = [portal.client.get("/?lang=es").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    refused = portal.client.get("/?lang=es")
+    assert refused.headers["retry-after"] == "60" and "Espere un minuto" in refused.text
+    assert portal.client.get("/api/me", headers=portal.auth("AR-ANSES")).status_code == 200  # the API counts apart
+    portal.client.cookies.set("ciess_token", portal.tokens["BR-INSS"])  # another visitor, signed in
+    assert portal.client.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("lang", ["pt", "es"])
