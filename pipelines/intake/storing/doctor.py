@@ -32,6 +32,9 @@ DOCTOR_AGE = 600  # seconds: `ciess doctor --repair`, run by a person who knows 
 LEFTOVER_PLACES = (
     ("lake", ".staging/*"),
     ("archive", ".incoming-*"),
+    ("archive", "*/*/*/.*.tmp"),  # a receipt or issues list cut off while written beside its file
+    ("lake", "*/*/*/*/.*.tmp"),
+    ("lake", "*/*/*/*/*.partial"),
     (".", ".scratch/*"),
     (".", ".pending-uploads/*"),
     (".", ".upload-*"),

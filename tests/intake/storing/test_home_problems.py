@@ -76,7 +76,9 @@ def test_leftovers_of_killed_intakes_are_found_mended_and_never_decided(ciess, t
     orphan_receipt = home / "archive" / "ab" / ("ab" * 32) / "20260101T000000-dead" / "receipt.json"
     orphan_receipt.parent.mkdir(parents=True)
     orphan_receipt.write_text('{"status": "ACCEPTED", "version": 2}', encoding="utf-8")
-    for path in (staging, incoming, keys, orphan_lake, orphan_receipt):
+    half_issues = (home / row.receipt_path).parent / ".issues.csv.dead.tmp"  # cut off while written
+    half_issues.write_text("row,column\n1,", encoding="utf-8")
+    for path in (staging, incoming, keys, orphan_lake, orphan_receipt, half_issues):
         age(path)
 
     # the lake is never overwritten: the next version is refused until the home is mended
@@ -85,7 +87,7 @@ def test_leftovers_of_killed_intakes_are_found_mended_and_never_decided(ciess, t
     assert digest(orphan_lake) == digest(home / row.lake_path)
     assert [r.version for r in Ledger(home / "ledger.sqlite").all() if r.version] == [1]
     # the submission's own start swept the leftovers of dead processes
-    assert not staging.exists() and not incoming.exists() and not keys.exists()
+    assert not staging.exists() and not incoming.exists() and not keys.exists() and not half_issues.exists()
 
     found = ciess.run("doctor")
     assert found.exit_code == 1
