@@ -10,7 +10,6 @@ per test, so institutions and periods repeat across examples: DUPLICATE is one o
 from __future__ import annotations
 
 import sys
-import zlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -49,11 +48,7 @@ def test_every_hostile_csv_gets_a_receipt(ciess, tmp_path, fuzzed):
     _sent(ciess, tmp_path, fuzzed)
 
 
-# A known crash, reported and not yet mended: a ZIP part whose deflate stream is damaged raises
-# zlib.error out of xlsx_guard._scan (it catches BadZipFile, EOFError, OSError... but not
-# zlib.error), a traceback and no receipt. Strict: once mended, this marker must go.
 @pytest.mark.filterwarnings("ignore:Workbook contains no:UserWarning")  # openpyxl, on a workbook without styles
-@pytest.mark.xfail(raises=zlib.error, strict=True, reason="zlib.error out of xlsx_guard: no receipt")
 @settings(FUZZ, max_examples=150)
 @given(fuzzed=xlsx_files(**SMALL))
 def test_every_hostile_workbook_gets_a_receipt(ciess, tmp_path, fuzzed):

@@ -8,7 +8,9 @@ Each refusal is the spec's FILE_FORMAT, with a detail that says what and where."
 
 from __future__ import annotations
 
+import lzma
 import zipfile
+import zlib
 from pathlib import Path
 from xml.parsers import expat
 
@@ -87,3 +89,6 @@ def _scan(archive: zipfile.ZipFile, part: zipfile.ZipInfo) -> None:
         raise _damaged(refusal.why) from None
     except expat.ExpatError as error:
         raise _damaged(f"broken XML in {part.filename}: {expat.errors.messages[error.code]}") from None
+    except (zlib.error, lzma.LZMAError, zipfile.BadZipFile, EOFError, OSError) as error:
+        # a compressed stream damaged in transfer or on disk (a bad CRC is BadZipFile, bzip2's OSError)
+        raise _damaged(f"{part.filename} cannot be unpacked ({error})") from None

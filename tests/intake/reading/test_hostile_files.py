@@ -136,3 +136,26 @@ def test_values_that_a_spreadsheet_would_run_are_written_inert(ciess, tmp_path):
     with open(issues_path, encoding="utf-8-sig", newline="") as handle:
         values = [record["value"] for record in csv.DictReader(handle) if record["rule"] == "CODE_UNKNOWN"]
     assert sorted(values) == sorted("'" + formula for formula in FORMULAS)
+
+
+def _damage_deflate(path: Path, part: str) -> Path:
+    """The part's compressed bytes overwritten where they start: an invalid deflate block, as a
+    broken transfer or disk leaves, with the ZIP's tables intact."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(part)
+    data = bytearray(path.read_bytes())
+    name_length = int.from_bytes(data[info.header_offset + 26 : info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28 : info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start : start + 8] = b"\xff" * 8
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("part", [SHEET, "xl/workbook.xml", "xl/styles.xml"])
+def test_a_damaged_deflate_stream_gets_a_receipt(ciess, tmp_path, part):
+    damaged = _damage_deflate(workbook(tmp_path / "damaged.xlsx"), part)
+    submitted = ciess.submit(damaged, kind="staffing")
+    assert submitted.exit_code == 1 and submitted.receipt["status"] == "REJECTED"
+    (issue,) = submitted.receipt["issues"]
+    assert issue["rule"] == "FILE_FORMAT" and part in issue["message"]
