@@ -1,6 +1,7 @@
 """Peak memory of `ciess submit` on hostile files: small workbooks that inflate, a sheet whose
-`<dimension>` claims the whole grid, and CSV files whose every row is bad, each submitted in a
-process of its own (peak RSS from wait4). Writes its section of docs/reliability.md.
+`<dimension>` claims the whole grid, CSV files whose every row is bad or tens of thousands of
+fields wide, each submitted in a process of its own (peak RSS from wait4). Writes its section
+of docs/reliability.md.
 
     .venv/bin/python benchmarks/hostile_memory.py [--no-write] [--quick]
 
@@ -117,6 +118,15 @@ def _all_bad_csv(folder: Path, size: int, repeated_keys: bool = False) -> Path:
     return path
 
 
+def _wide_csv(folder: Path, delimiters: int) -> Path:
+    """The roster with `delimiters` empty fields at the end of every row: a small file whose rows
+    are tens of thousands of fields wide."""
+    path = folder / f"wide-{delimiters}.csv"
+    path.write_text("".join(line + "," * delimiters + "\n" for line in ROSTER.read_text(encoding="utf-8").splitlines()),
+                    encoding="utf-8")  # fmt: skip
+    return path
+
+
 def _submit(home: Path, path: Path) -> dict:
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -146,6 +156,8 @@ def main() -> None:
             ('XLSX, 20,000 rows, `<dimension ref="A1:XFD1048576"/>`', lambda: _false_dimension(folder, 20_000)),
             ("CSV, every row bad, 10 MB", lambda: _all_bad_csv(folder, 10 << 20)),
             ("CSV, every row bad, 50 MB", lambda: _all_bad_csv(folder, 50 << 20)),
+            ("CSV, 40,000 empty fields at the end of every row", lambda: _wide_csv(folder, 40_000)),
+            ("CSV, 80,000 empty fields at the end of every row", lambda: _wide_csv(folder, 80_000)),
         ]
         if not args.quick:
             cases += [
@@ -181,7 +193,7 @@ def _write_section(path: Path, section: str) -> None:
     if SECTION in text:
         start = text.index(SECTION)
         following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[following + 1 :] if following != -1 else "")
+        text = text[:start] + section.rstrip("\n") + "\n\n" + (text[following + 1 :] if following != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from pipelines.intake.reading.cells import trimmed_text
+from pipelines.intake.reading.errors import MAX_COLUMNS, too_wide
 
 
 def trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
@@ -17,12 +18,19 @@ def trimmed_non_blank(frame: pl.LazyFrame | pl.DataFrame, width: int):
 
 
 def chunked(records: Iterator[list[str]], after_row: int, chunk_rows: int) -> Iterator[pl.DataFrame]:
-    """Records (cells as text) numbered from 1, as frames of non-blank records after `after_row`."""
+    """Records (cells as text) numbered from 1, as frames of non-blank records after `after_row`.
+    Empty cells at the end of a record are dropped (a short record is padded anyway): a row of
+    40,000 trailing delimiters costs one cell, not 40,000 columns. A value beyond MAX_COLUMNS
+    refuses the file."""
     numbers: list[int] = []
     cells: list[list[str]] = []
     for number, record in enumerate(records, start=1):
         if number <= after_row or not any(record):
             continue
+        while not record[-1]:
+            record.pop()
+        if len(record) > MAX_COLUMNS:
+            raise too_wide(number, len(record))
         numbers.append(number)
         cells.append(record)
         if len(cells) >= chunk_rows:

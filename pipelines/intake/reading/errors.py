@@ -19,6 +19,16 @@ class FileRefused(Exception):
         self.details = details
 
 
+# Columns a file may fill: every contract column and hundreds of others, far below what makes a
+# frame of that many columns costly (about 30 KB of memory each), and below Excel's 16,384.
+MAX_COLUMNS = 1_000
+
+
+def too_wide(row: int, width: int) -> FileRefused:
+    return FileRefused("FILE_FORMAT", detail=f"row {row} has a value in column {width:,}, and a file may fill "
+                                             f"at most {MAX_COLUMNS:,} columns")  # fmt: skip
+
+
 class FastReaderGaveUp(Exception):
     def __init__(self, error: Exception):
         text = str(error).lower()

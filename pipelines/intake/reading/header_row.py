@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines.contract.model import Contract, normalise_header
 from pipelines.intake.reading.cells import cell_text
-from pipelines.intake.reading.errors import FileRefused
+from pipelines.intake.reading.errors import MAX_COLUMNS, FileRefused, too_wide
 
 HEADER_SEARCH_ROWS = 30
 
@@ -46,4 +46,9 @@ def find_header(numbered: Iterator[tuple[int, list[Any]]], contract: Contract) -
         header_number, header = next((number, record) for score, number, record in scored if score == best_score)
     else:
         header_number, header = candidates[0]
-    return header_number, ["" if cell is None else cell_text(cell) for cell in header]
+    names = ["" if cell is None else cell_text(cell) for cell in header]
+    while len(names) > MAX_COLUMNS and not names[-1]:  # empty names at the end name nothing
+        names.pop()
+    if len(names) > MAX_COLUMNS:
+        raise too_wide(header_number, len(names))
+    return header_number, names

@@ -159,3 +159,27 @@ def test_a_damaged_deflate_stream_gets_a_receipt(ciess, tmp_path, part):
     assert submitted.exit_code == 1 and submitted.receipt["status"] == "REJECTED"
     (issue,) = submitted.receipt["issues"]
     assert issue["rule"] == "FILE_FORMAT" and part in issue["message"]
+
+
+def _widened_csv(path: Path, tail: str, on_row: int | None = None) -> Path:
+    lines = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8").splitlines()
+    out = [line + (tail if on_row in (None, number) else "") for number, line in enumerate(lines, start=1)]
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("on_row", [None, 1, 3], ids=["every row", "the header", "one data row"])
+def test_rows_of_40000_trailing_delimiters_are_read_as_the_rows_they_are(ciess, tmp_path, on_row):
+    wide = _widened_csv(tmp_path / "wide.csv", "," * 40_000, on_row)
+    submitted = ciess.submit(wide, kind="staffing")
+    assert submitted.receipt["status"] == "ACCEPTED", submitted.receipt["issues"][:3]
+    assert submitted.receipt["rows"] == len(valid_rows()) - 1
+
+
+def test_a_value_beyond_the_thousandth_column_refuses_the_file(ciess, tmp_path):
+    far = _widened_csv(tmp_path / "far.csv", "," * 1_500 + "x", on_row=4)
+    submitted = ciess.submit(far, kind="staffing")
+    assert submitted.exit_code == 1 and submitted.receipt["status"] == "REJECTED"
+    (issue,) = submitted.receipt["issues"]
+    column = len(valid_rows()[3]) + 1_500
+    assert issue["rule"] == "FILE_FORMAT" and f"row 4 has a value in column {column:,}" in issue["message"]
