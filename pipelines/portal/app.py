@@ -7,7 +7,8 @@ is kept only as a label, never used as a path.
 
 The parts: `api` (JSON routes and their models), `pages` (HTML routes and the portal's words),
 `returns_api` and `review_pages` (the reporting cycle: returns, explanations, review, locks, on
-top of `cycle_actions`), `dependencies` (who is asking; what is stored on `app.state`), `limits` (rate, size, content
+top of `cycle_actions`), `dependencies` (who is asking; what is stored on `app.state`), `sessions` (the pages' signed
+session and CSRF secret), `limits` (rate, size, content
 type), `uploads` (a file handed to the intake), `visibility` (which submissions a principal may
 see), `language` (which language to answer in), `auth` (the token store).
 """
@@ -26,8 +27,10 @@ from pipelines.intake.storing.doctor import sweep_leftovers
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal import api, pages, returns_api, review_pages
 from pipelines.portal.auth import TokenStore
+from pipelines.portal.dependencies import FormNotTrusted
 from pipelines.portal.headers import SecurityHeaders
 from pipelines.portal.limits import MULTIPART_OVERHEAD, USUAL_PACE, BodyLimit, RateLimiter, UploadPace
+from pipelines.portal.sessions import Sessions
 from pipelines.warehouse.locking import Build
 
 STATIC_DIR = Path(__file__).with_name("static")
@@ -60,6 +63,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.tokens = TokenStore(settings.home / "access.sqlite")
+    app.state.sessions = Sessions(settings.secrets_dir)
     app.state.ledger = Ledger(settings.ledger_path)
     app.state.build = build
     app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")))
@@ -69,6 +73,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     app.add_exception_handler(HomeProblem, _home_problem)
     app.add_exception_handler(pages.TooManyPages, pages.too_many_pages)
+    app.add_exception_handler(FormNotTrusted, pages.form_not_trusted)
     app.add_exception_handler(OSError, _home_problem)
     app.add_exception_handler(sqlite3.DatabaseError, _home_problem)
     app.include_router(api.router)

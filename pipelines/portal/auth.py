@@ -1,5 +1,6 @@
 """Access tokens of the upload portal: one secret per institution (or an operator's), stored
-only as a SHA-256 hash in $CIESS_HOME/access.sqlite. `ciess tokens ...` manages them."""
+only as a SHA-256 hash in $CIESS_HOME/access.sqlite, and the pages' sign-in sessions made with
+them. `ciess tokens ...` manages the tokens."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import secrets
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pipelines.common.sqlite import connect, initialise
@@ -25,7 +26,15 @@ create table if not exists tokens (
     created_at text not null,
     revoked_at text
 );
+-- the pages' sign-in sessions (pipelines/portal/sessions.py signs their ids into the cookie)
+create table if not exists sessions (
+    session_id text primary key,
+    token_id text not null references tokens (token_id),
+    started_at text not null,
+    ended_at text               -- signed out
+);
 """
+SESSIONS_KEPT = timedelta(days=2)  # longer than a session lasts: older rows are pruned at sign-in
 
 
 @dataclass(frozen=True)
@@ -82,15 +91,34 @@ class TokenStore:
             )
         return token, record
 
-    def authenticate(self, token: str | None) -> Principal | None:
-        if not token:
-            return None
+    def _holder(self, query: str, value: str) -> Principal | None:
         with closing(self._connect()) as connection:
-            found = connection.execute(
-                "select token_id, institution, label from tokens where token_hash = ? and revoked_at is null",
-                (_hash(token),),
-            ).fetchone()
+            found = connection.execute(query, (value,)).fetchone()
         return Principal(found["token_id"], found["institution"], found["label"]) if found else None
+
+    def authenticate(self, token: str | None) -> Principal | None:
+        """The holder of the clear token `token`, or None when it is wrong or revoked."""
+        query = "select token_id, institution, label from tokens where token_hash = ? and revoked_at is null"
+        return self._holder(query, _hash(token)) if token else None
+
+    def open_session(self, token_id: str) -> str:
+        """A new sign-in session for the token `token_id`: its id, to be signed into the cookie."""
+        session_id, now = secrets.token_urlsafe(18), datetime.now(UTC)
+        with closing(self._connect()) as connection:
+            connection.execute("delete from sessions where started_at < ?", ((now - SESSIONS_KEPT).isoformat(),))
+            connection.execute("insert into sessions values (?, ?, ?, null)", (session_id, token_id, now.isoformat()))
+        return session_id
+
+    def session_holder(self, session_id: str) -> Principal | None:
+        """Who a session signs in, or None once signed out or its token revoked (its age is the cookie's)."""
+        query = ("select token_id, institution, label from sessions join tokens using (token_id) "
+                 "where session_id = ? and ended_at is null and revoked_at is null")  # fmt: skip
+        return self._holder(query, session_id)
+
+    def end_session(self, session_id: str) -> None:
+        with closing(self._connect()) as connection:
+            connection.execute("update sessions set ended_at = ? where session_id = ? and ended_at is null",
+                               (datetime.now(UTC).isoformat(), session_id))  # fmt: skip
 
     def revoke(self, token_id: str) -> bool:
         with closing(self._connect()) as connection:

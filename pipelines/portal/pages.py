@@ -1,7 +1,7 @@
 """The portal's HTML pages (sign-in, home with the upload form and history, receipt page) and the
 portal's words: `templates/portal_text.yaml`, looked up in the language chosen by `?lang=` (kept
-in a cookie), else the institution's own. Signed in by a session cookie holding the token; not in
-the OpenAPI description."""
+in a cookie), else the institution's own. Signed in by a signed session cookie (`sessions`), and
+every form that acts carries the session's CSRF secret; not in the OpenAPI description."""
 
 import hashlib
 import json
@@ -24,8 +24,18 @@ from pipelines.intake.receipts import first_problems, headline
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal.auth import Principal
 from pipelines.portal.cycle_actions import explain_warning, today
-from pipelines.portal.dependencies import COOKIE_TOKEN, LedgerDep, SettingsDep, TokensDep, WebPrincipal
+from pipelines.portal.dependencies import (
+    FormNotTrusted,
+    FormPrincipal,
+    LedgerDep,
+    SessionsDep,
+    SettingsDep,
+    TokensDep,
+    WebPrincipal,
+    web_session,
+)
 from pipelines.portal.language import choose_language
+from pipelines.portal.sessions import SESSION_COOKIE, SESSION_HOURS, Session, Sessions
 from pipelines.portal.uploads import Pending, cancel_upload, confirm_upload, upload_or_hold
 from pipelines.portal.visibility import visible_history, visible_submission
 from pipelines.warehouse import dictionary
@@ -47,7 +57,7 @@ class TooManyPages(Exception):
 def page_rate_limited(request: Request) -> None:
     """Pages are counted per visitor, as the API is per token: by the session cookie, else by the
     address; TooManyPages once over the limit (a script hammering the sign-in page included)."""
-    visitor = request.cookies.get(COOKIE_TOKEN) or (request.client.host if request.client else "")
+    visitor = request.cookies.get(SESSION_COOKIE) or (request.client.host if request.client else "")
     if not request.app.state.page_limiter.allow(hashlib.sha256(visitor.encode()).hexdigest()):
         raise TooManyPages(choose_language(None, request.query_params.get("lang") or request.cookies.get(COOKIE_LANG)))
 
@@ -55,6 +65,12 @@ def page_rate_limited(request: Request) -> None:
 def too_many_pages(request: Request, error: TooManyPages) -> HTMLResponse:
     response = page(request, "too_many_pages.html.j2", None, error.lang)
     response.status_code, response.headers["Retry-After"] = 429, "60"
+    return response
+
+
+def form_not_trusted(request: Request, error: FormNotTrusted) -> HTMLResponse:
+    response = page(request, "form_not_trusted.html.j2", error.principal, web_language(request, error.principal))
+    response.status_code = 403
     return response
 
 
@@ -87,7 +103,8 @@ def page(request: Request, name: str, principal: Principal | None, lang: str, **
     if principal:
         who = translator(lang)("operator") if principal.is_operator else principal.institution
     values = {"t": translator(lang), "lang": lang, "languages": LANGUAGES, "principal": principal, "who": who,
-              "kind_label": kind_labeller(lang), "min_text": MIN_TEXT}  # fmt: skip
+              "kind_label": kind_labeller(lang), "min_text": MIN_TEXT,
+              "csrf": getattr(request.state, "csrf", "")}  # fmt: skip
     response = TEMPLATES.TemplateResponse(request, name, {**values, **context})
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(COOKIE_LANG, lang, samesite="strict", httponly=True)
@@ -111,12 +128,17 @@ def home_page(request: Request, principal: Principal, settings: Settings, error:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: WebPrincipal, settings: SettingsDep):
     if principal is None:
-        return page(request, "signin.html.j2", None, web_language(request, None), error=None)
+        lang = web_language(request, None)
+        ended = translator(lang)("session_ended", hours=SESSION_HOURS) if request.cookies.get(SESSION_COOKIE) else None
+        response = page(request, "signin.html.j2", None, lang, error=None, notice=ended)
+        if ended:
+            Sessions.end(response)
+        return response
     return home_page(request, principal, settings)
 
 
 @router.post("/signin")
-def signin(request: Request, tokens: TokensDep, token: Annotated[str, Form()]):
+def signin(request: Request, tokens: TokensDep, sessions: SessionsDep, token: Annotated[str, Form()]):
     principal = tokens.authenticate(token.strip())
     if principal is None:
         lang = web_language(request, None)
@@ -124,21 +146,23 @@ def signin(request: Request, tokens: TokensDep, token: Annotated[str, Form()]):
         response.status_code = 401
         return response
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE_TOKEN, token.strip(), httponly=True, samesite="strict")
+    sessions.start(request, response, tokens.open_session(principal.token_id))
     return response
 
 
 @router.post("/signout")
-def signout():
+def signout(principal: FormPrincipal, tokens: TokensDep, session: Annotated[Session | None, Depends(web_session)]):
+    if principal is not None:
+        tokens.end_session(session.session_id)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(COOKIE_TOKEN)
+    Sessions.end(response)
     return response
 
 
 @router.post("/upload")
 def upload_page(
     request: Request,
-    principal: WebPrincipal,
+    principal: FormPrincipal,
     settings: SettingsDep,
     file: Annotated[UploadFile, File()],
     kind: Annotated[str, Form()],
@@ -159,7 +183,7 @@ def upload_page(
 
 
 @router.post("/upload/confirm")
-def confirm_page(request: Request, principal: WebPrincipal, settings: SettingsDep,
+def confirm_page(request: Request, principal: FormPrincipal, settings: SettingsDep,
                  pending_id: Annotated[str, Form()], answer: Annotated[str, Form()]):  # fmt: skip
     if principal is None:
         return RedirectResponse("/", status_code=303)
@@ -182,7 +206,7 @@ def _back(path: str) -> str:
 
 
 @router.post("/explanations")
-def explanation_page(request: Request, principal: WebPrincipal, settings: SettingsDep,
+def explanation_page(request: Request, principal: FormPrincipal, settings: SettingsDep,
                      submission_id: Annotated[str, Form()], rule: Annotated[str, Form()],
                      text: Annotated[str, Form()], back: Annotated[str, Form()] = "/"):  # fmt: skip
     """Save one explanation from a return's panel, then show the panel again."""

@@ -31,7 +31,7 @@ from pipelines.portal.cycle_actions import (
     unlock,
     visible_return,
 )
-from pipelines.portal.dependencies import BuildDep, SettingsDep, WebPrincipal
+from pipelines.portal.dependencies import BuildDep, FormPrincipal, SettingsDep, WebPrincipal
 from pipelines.portal.pages import page, page_rate_limited, translator, web_language
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(page_rate_limited)])
@@ -101,7 +101,7 @@ def _acted(request: Request, principal: Principal | None, settings: Settings, pe
 
 
 @router.post("/review/periods/{period}/{action}", response_class=HTMLResponse)
-def period_action(request: Request, period: str, action: str, principal: WebPrincipal, settings: SettingsDep,
+def period_action(request: Request, period: str, action: str, principal: FormPrincipal, settings: SettingsDep,
                   build: BuildDep, reason: Annotated[str | None, Form()] = None):  # fmt: skip
     def act(t):
         if action == "lock":
@@ -117,7 +117,7 @@ def period_action(request: Request, period: str, action: str, principal: WebPrin
 
 # after the periods' route, which it would otherwise take (an institution named `periods`)
 @router.post("/review/{institution}/{period}/{action}", response_class=HTMLResponse)
-def review_action(request: Request, institution: str, period: str, action: str, principal: WebPrincipal,
+def review_action(request: Request, institution: str, period: str, action: str, principal: FormPrincipal,
                   settings: SettingsDep, comment: Annotated[str | None, Form()] = None):  # fmt: skip
     def act(t):
         if action not in ALLOWED_FROM:

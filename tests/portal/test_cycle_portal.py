@@ -16,6 +16,7 @@ from pipelines.common.registry import expected_in, institutions
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal.uploads import PENDING_DIR
 from tests.conftest import EXAMPLES, PERIOD, copy_home
+from tests.portal.browsing import Browser
 from tests.portal.test_portal import Portal
 
 ROSTER, TRAINING = EXAMPLES["staffing"] / "valid.csv", EXAMPLES["training"] / "valid.csv"
@@ -30,8 +31,8 @@ def portal(tmp_path) -> Portal:
 
 def signed_in(portal: Portal, who: str, lang: str = "en") -> TestClient:
     """A browser of its own (its own cookies), signed in with `who`'s token."""
-    browser = TestClient(portal.app)
-    assert browser.post("/signin", data={"token": portal.tokens[who]}, follow_redirects=False).status_code == 303
+    browser = Browser(portal.app)
+    assert browser.sign_in(portal.tokens[who]).status_code == 303
     browser.get(f"/?lang={lang}")  # the language is kept in a cookie from then on
     return browser
 

@@ -15,7 +15,7 @@ from tests.portal.test_portal import Portal
 
 
 def _signed_in(portal: Portal, who: str) -> Portal:
-    response = portal.client.post("/signin", data={"token": portal.tokens[who]}, follow_redirects=False)
+    response = portal.client.sign_in(portal.tokens[who])
     assert response.status_code == 303
     return portal
 

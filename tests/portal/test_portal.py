@@ -18,6 +18,7 @@ from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal.app import create_app
 from pipelines.portal.auth import TokenStore
 from tests.conftest import EXAMPLES, PERIOD
+from tests.portal.browsing import Browser
 
 
 class Portal:
@@ -28,7 +29,7 @@ class Portal:
         self.tokens = {code: store.create(code)[0] for code in ("AR-ANSES", "BR-INSS")}
         self.tokens["operator"] = store.create(None)[0]
         self.store = store
-        self.client = TestClient(self.app)
+        self.client = Browser(self.app)
 
     def auth(self, who: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -191,13 +192,14 @@ def test_rate_limit_per_token(tmp_path):
 
 def test_pages_are_rate_limited_per_visitor_in_the_visitors_language(tmp_path):
     portal = Portal(tmp_path / "home", page_rate_limit=3)
-    codes = [portal.client.get("/?lang=es").status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
+    signed_in = Browser(portal.app)  # from the same address, but counted by its session once signed in
+    assert signed_in.sign_in(portal.tokens["BR-INSS"]).status_code == 303  # the address's first page
+    codes = [portal.client.get("/?lang=es").status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
     refused = portal.client.get("/?lang=es")
     assert refused.headers["retry-after"] == "60" and "Espere un minuto" in refused.text
     assert portal.client.get("/api/me", headers=portal.auth("AR-ANSES")).status_code == 200  # the API counts apart
-    portal.client.cookies.set("ciess_token", portal.tokens["BR-INSS"])  # another visitor, signed in
-    assert portal.client.get("/").status_code == 200
+    assert signed_in.get("/").status_code == 200
 
 
 @pytest.mark.parametrize("lang", ["pt", "es"])
@@ -246,6 +248,7 @@ def test_sign_in_page_refuses_a_bad_token_clearly(portal):
     assert refused.status_code == 401 and "no es válido" in refused.text  # the language chosen sticks
     signed = portal.client.post("/signin", data={"token": portal.tokens["BR-INSS"]}, follow_redirects=True)
     assert signed.status_code == 200 and "BR-INSS" in signed.text and "Enviar un archivo" in signed.text
+    assert portal.tokens["BR-INSS"] not in str(portal.client.cookies.items())  # the cookie holds no token
 
     fresh = TestClient(portal.app)  # no language chosen yet: the institution's own (Brazil: Portuguese)
     signed = fresh.post("/signin", data={"token": portal.tokens["BR-INSS"]}, follow_redirects=True)
@@ -265,7 +268,7 @@ def test_file_contents_are_escaped_on_the_receipt_page(portal, tmp_path):
         encoding="utf-8",
     )
     receipt = portal.upload("AR-ANSES", hostile, kind="staffing").json()
-    portal.client.post("/signin", data={"token": portal.tokens["operator"]})
+    portal.client.sign_in(portal.tokens["operator"])
     page = portal.client.get(f"/receipts/{receipt['submission_id']}")
     assert page.status_code == 200
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
