@@ -2,7 +2,7 @@
 
 Both are made when Dagster loads the definitions, not at import: the home folder is read from
 $CIESS_HOME (or the resource's config) when a run starts, and dbt is the virtualenv's own
-executable, so nothing depends on PATH.
+executable (started through `ciess-dbt`, so it dies with the build), so nothing depends on PATH.
 """
 
 import sys
@@ -32,8 +32,8 @@ def warehouse_dbt_project() -> DbtProject:
 
 
 def dbt_executable() -> str:
-    """The dbt installed beside this Python (the project's virtualenv), whatever PATH says."""
-    return str(Path(sys.executable).with_name("dbt"))
+    """The virtualenv's dbt, whatever PATH says, through `ciess-dbt`, which ends it with the build."""
+    return str(Path(sys.executable).with_name("ciess-dbt"))
 
 
 @dg.definitions

@@ -203,3 +203,41 @@ def test_a_damaged_published_database_is_said_and_a_build_publishes_it_again(bui
         assert "cannot be read" in refused.output and "ciess build" in refused.output
     assert built.run("build").exit_code == 0
     assert _query(built, "select headcount from capacity_americas") == [{"headcount": 6}]
+
+
+def _session_processes(session: int) -> dict[int, str]:
+    """The live (not zombie) processes of a session, by pid, with their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()  # state, ppid, pgrp, session, ...
+            if int(fields[3]) == session and fields[0] != "Z":
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (ValueError, OSError):
+            continue  # not a process, or it ended while being read
+    return found
+
+
+@pytest.mark.warehouse
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; the tie to the parent is Linux's")
+def test_a_killed_build_leaves_no_process_behind(built):
+    ciess_command = Path(sys.executable).with_name("ciess")
+    build = subprocess.Popen(
+        [str(ciess_command), "--home", str(built.home), "build"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not any(" build " in line and "dbt" in line for line in _session_processes(build.pid).values()):
+            assert build.poll() is None and time.monotonic() < deadline, "the build ended before dbt started"
+            time.sleep(0.2)
+        build.kill()  # kill -9: the build gets no chance to stop its children itself
+        build.wait()
+        deadline = time.monotonic() + 10
+        while (left := _session_processes(build.pid)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not left, f"still running after the build was killed: {left}"
+    finally:
+        subprocess.run(["pkill", "-KILL", "-s", str(build.pid)], check=False)
+    assert built.run("build").exit_code == 0  # and the next build publishes as usual
