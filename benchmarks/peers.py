@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.common.periods import Period
-from pipelines.contract.model import Column, Contract, rule_catalog
+from pipelines.contract.model import Column, Contract, normalise_header, rule_catalog
 
 _INTEGER = r"^[+-]?\d+(?:\.0+)?$"
 _DECIMAL = r"^[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)$"
@@ -42,8 +42,9 @@ def _convert(text: pd.Series, column: Column) -> pd.Series:
     empty = text == ""
     if column.type == "text":
         return text.mask(empty).astype("string")
-    if column.type == "code":
-        return text.str.upper().mask(empty).astype("string")
+    if column.type == "code":  # the code, or its label in any language (schemas CHANGELOG 1.2.0)
+        spelled = text.map(lambda value: column.spellings.get(normalise_header(value), value.upper()))
+        return spelled.mask(empty).astype("string")
     if column.type in ("integer", "decimal"):
         ok = text.str.match(_INTEGER if column.type == "integer" else _DECIMAL)
         number = pd.to_numeric(text.where(ok).str.replace(",", ".", regex=False), errors="coerce")

@@ -7,6 +7,7 @@ Tests that need one are marked `warehouse` (`make test-fast` leaves them out).
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import shutil
@@ -21,6 +22,7 @@ from filelock import FileLock
 from pipelines.cli.main import cli
 from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.common.periods import Period
+from pipelines.intake.receipts import ISSUE_FIELDS, csv_separator, issues_csv_headers
 
 EXAMPLES = {kind: SCHEMAS_DIR / kind / "examples" for kind in ("staffing", "training")}
 PERIOD = "2026-Q2"  # the examples are written for this quarter
@@ -103,6 +105,15 @@ def _made_once(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callab
             make(folder)
             done.touch()
     return folder
+
+
+def read_issues_csv(path: Path, lang: str) -> list[dict[str, str]]:
+    """The full list of issues as a spreadsheet program in `lang`'s convention reads it (separator and
+    headers checked), each record keyed by the receipt's field names."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        records = csv.reader(handle, delimiter=csv_separator(lang))
+        assert next(records) == issues_csv_headers(lang)
+        return [dict(zip(ISSUE_FIELDS, record, strict=True)) for record in records]
 
 
 def copy_home(home: Path, tmp_path: Path) -> Ciess:

@@ -16,7 +16,7 @@ from pipelines.intake.storing import cycle_log
 from pipelines.intake.submission import UsageError, written_period
 
 EXIT_REFUSED = 1
-PERIOD_HELP = "Calendar quarter, YYYY-Qn (e.g. 2026-Q2)."
+PERIOD_HELP = "Calendar quarter, YYYY-Qn or YYYY-Tn (e.g. 2026-Q2)."
 
 
 def refused(error: Refused) -> None:

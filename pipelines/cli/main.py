@@ -69,7 +69,9 @@ def cli(ctx: click.Context, home: Path) -> None:
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--institution", required=True, help="Institution code from the registry, e.g. AR-ANSES.")
 @click.option("--kind", required=True, type=click.Choice(KINDS), help="What the file holds.")
-@click.option("--period", required=True, help="Calendar quarter the file reports, written YYYY-Qn (e.g. 2026-Q2).")
+@click.option(
+    "--period", required=True, help="The quarter the file reports (begun or past): YYYY-Qn or YYYY-Tn, e.g. 2026-Q2."
+)
 @click.option(
     "--lang",
     type=click.Choice(LANGUAGES),
@@ -257,7 +259,7 @@ def query_command(settings: Settings, sql: str, output_format: str, timeout: flo
 
 
 @cli.command("report")
-@click.option("--period", required=True, help="Quarter to report, YYYY-Qn (any quarter the published marts hold).")
+@click.option("--period", required=True, help="Quarter to report, YYYY-Qn or YYYY-Tn (a quarter the marts hold).")
 @click.option(
     "--subregion", "subregions", multiple=True, help="Subregion code, or AMERICAS; repeat for several. Default: all."
 )

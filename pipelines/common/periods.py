@@ -1,4 +1,4 @@
-"""Reporting periods: calendar quarters written YYYY-Qn, their dates and deadlines."""
+"""Reporting periods: calendar quarters written YYYY-Qn (or YYYY-Tn), their dates and deadlines."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_PERIOD = re.compile(r"^([12][0-9]{3})-Q([1-4])$")  # ASCII digits only, years 1000-2999
+# ASCII digits only, years 1000-2999; Q (quarter) or T (trimestre, in es, pt and fr), either case
+_PERIOD = re.compile(r"^([12][0-9]{3})-[QqTt]([1-4])$")
 
 
 class PeriodError(ValueError):
-    """A period that is not written YYYY-Qn."""
+    """A period that is not written YYYY-Qn (or YYYY-Tn)."""
 
 
 @dataclass(frozen=True, order=True)
@@ -22,7 +23,7 @@ class Period:
     def parse(cls, text: str) -> Period:
         match = _PERIOD.match(text.strip()) if isinstance(text, str) else None
         if not match:
-            raise PeriodError(f"period {text!r} is not a calendar quarter written YYYY-Qn, e.g. 2026-Q2")
+            raise PeriodError(f"period {text!r} is not a calendar quarter written YYYY-Qn or YYYY-Tn, e.g. 2026-Q2")
         return cls(int(match.group(1)), int(match.group(2)))
 
     def __str__(self) -> str:

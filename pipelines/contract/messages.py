@@ -33,8 +33,8 @@ def expected_text(issue: Issue, contract: Contract, period: Period, lang: str) -
             return template.format(**period_values(period))
     if issue.rule == "VALUE_TYPE":
         return catalog.expected_type(column.type, lang)
-    if issue.rule == "CODE_UNKNOWN":
-        return ", ".join(column.codes)
+    if issue.rule == "CODE_UNKNOWN":  # each code with its label, either of which a file may carry
+        return ", ".join(f"{code} ({column.code_label(code, lang)})" for code in column.codes)
     if issue.rule == "VALUE_RANGE":
         if column.type == "text":
             return catalog.range_text("length", lang, min=column.min_length or 1, max=column.max_length)

@@ -49,6 +49,7 @@ class Column:
     default: Any = None
     pseudonymise: bool = False
     example: Any = None
+    spellings: dict[str, str] = field(default_factory=dict)  # normalise_header(code or label) -> code
 
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels["en"]
@@ -114,6 +115,20 @@ def _header_index(contract: Contract) -> dict[str, str]:
     return index
 
 
+def code_spellings(name: str, codes: tuple[str, ...], labels: dict[str, dict[str, str]]) -> dict[str, str]:
+    """How a code of a column may be written, compared as headers are (`normalise_header`: no case,
+    accents, spaces or punctuation): the code itself or its label in any of the four languages
+    ("Femenino" is F, "administracion" is ADMINISTRATION). One spelling for two codes is refused."""
+    found: dict[str, str] = {}
+    for code in codes:
+        for spelling in (code, *labels.get(code, {}).values()):
+            key = normalise_header(spelling)
+            owner = found.setdefault(key, code)
+            if owner != code:
+                raise ValueError(f"column {name}: {spelling!r} would mean both {owner} and {code}")
+    return found
+
+
 def _load_yaml(path) -> dict:
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -124,35 +139,36 @@ def _code(entry: str | dict) -> str:
     return str(entry["code"] if isinstance(entry, dict) else entry)
 
 
+def _column(item: dict) -> Column:
+    entries = item.get("codes", ())
+    codes = tuple(_code(entry) for entry in entries)
+    labels = {_code(entry): dict(entry.get("labels") or {}) for entry in entries if isinstance(entry, dict)}
+    return Column(
+        name=item["name"],
+        type=item["type"],
+        required=bool(item["required"]),
+        labels=dict(item["labels"]),
+        aliases=tuple(item.get("aliases", ())),
+        codes=codes,
+        code_labels=labels,
+        min=item.get("min"),
+        max=item.get("max"),
+        min_exclusive=bool(item.get("min_exclusive", False)),
+        min_length=item.get("min_length"),
+        max_length=item.get("max_length"),
+        default=item.get("default"),
+        pseudonymise=bool(item.get("pseudonymise", False)),
+        example=item.get("example"),
+        spellings=code_spellings(item["name"], codes, labels),
+    )
+
+
 @cache
 def load_contract(kind: str) -> Contract:
     if kind not in KINDS:
         raise KeyError(f"unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
     raw = _load_yaml(SCHEMAS_DIR / kind / "contract.yaml")
-    columns = tuple(
-        Column(
-            name=item["name"],
-            type=item["type"],
-            required=bool(item["required"]),
-            labels=dict(item["labels"]),
-            aliases=tuple(item.get("aliases", ())),
-            codes=tuple(_code(entry) for entry in item.get("codes", ())),
-            code_labels={
-                _code(entry): dict(entry.get("labels") or {})
-                for entry in item.get("codes", ())
-                if isinstance(entry, dict)
-            },
-            min=item.get("min"),
-            max=item.get("max"),
-            min_exclusive=bool(item.get("min_exclusive", False)),
-            min_length=item.get("min_length"),
-            max_length=item.get("max_length"),
-            default=item.get("default"),
-            pseudonymise=bool(item.get("pseudonymise", False)),
-            example=item.get("example"),
-        )
-        for item in raw["columns"]
-    )
+    columns = tuple(_column(item) for item in raw["columns"])
     rules = tuple(
         CrossRule(
             code=item["code"],

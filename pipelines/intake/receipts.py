@@ -18,6 +18,7 @@ from pipelines.common.texts import Texts
 from pipelines.contract.issues import KEY_SEPARATOR, Issue
 from pipelines.contract.messages import describe
 from pipelines.contract.model import Contract, rule_catalog
+from pipelines.contract.vocabulary import RULE, SEVERITY, label
 
 ISSUES_PER_RULE_IN_RECEIPT = 100
 ISSUES_SHOWN_IN_TEXT = 10
@@ -47,6 +48,7 @@ class IssueRecords:
             ],
             schema=RECORD_SCHEMA,
         )
+        self._contract, self._lang = contract, lang
         self._whole_file = whole_file.sort(pl.col("column").fill_null(""), "rule")  # they have no row
         self._row_issues = row_issues.lazy()  # in row, column and rule order (pipelines.intake.checking.issue_order)
         self._counts: dict[str, int] | None = None
@@ -90,21 +92,30 @@ class IssueRecords:
         return self._with_messages(kept).collect().to_dicts()
 
     def write_csv(self, path: Path) -> None:
-        """The full list, for Excel: UTF-8 with a BOM (so that accents show), CRLF line ends, and no
-        cell that a spreadsheet would run as a formula (a value such as `=HYPERLINK(...)` is written
+        """The full list, for the reader's spreadsheet program: UTF-8 with a BOM (so that accents
+        show), CRLF line ends, headers, severities and columns in the receipt's language, `;`
+        between fields where the decimal mark is a comma (es, pt, fr: `csv_separator`), and no cell
+        that a spreadsheet would run as a formula (a value such as `=HYPERLINK(...)` is written
         `'=HYPERLINK(...)`). Worded and written a slice at a time: polars' streaming sink held every
         message of an in-memory frame at once."""
         row_issues = self._row_issues.collect(engine="streaming")
+        separator = csv_separator(self._lang)
         with open(path, "wb") as handle:
             handle.write(codecs.BOM_UTF8)
-            self._write(self._whole_file.lazy(), handle, header=True)
+            handle.write((separator.join(issues_csv_headers(self._lang)) + "\r\n").encode("utf-8"))
+            self._write(self._whole_file.lazy(), handle, separator)
             for piece in row_issues.iter_slices(CSV_SLICE_ROWS):
-                self._write(self._worded(piece.lazy()), handle, header=False)
+                self._write(self._worded(piece.lazy()), handle, separator)
 
-    @staticmethod
-    def _write(records: pl.LazyFrame, handle, header: bool) -> None:
-        inert = inert_text_columns(records.select(ISSUE_FIELDS)).collect()
-        inert.write_csv(handle, include_header=header, line_terminator="\r\n")
+    def _write(self, records: pl.LazyFrame, handle, separator: str) -> None:
+        shown = records.select(ISSUE_FIELDS).with_columns(
+            pl.col("severity").replace({code: label(SEVERITY, code, self._lang) for code in ("error", "warning")}),
+            pl.col("column").replace(
+                {name: column_label(self._contract, name, self._lang) for name in self._contract.column_names}
+            ),
+        )
+        inert = inert_text_columns(shown).collect()
+        inert.write_csv(handle, include_header=False, separator=separator, line_terminator="\r\n")
 
     def _with_messages(self, row_issues: pl.LazyFrame) -> pl.LazyFrame:
         """The file-level records, then `row_issues` worded."""
@@ -129,6 +140,15 @@ class IssueRecords:
             .alias("message"),
         )
         return worded.cast(RECORD_SCHEMA)
+
+
+def csv_separator(lang: str) -> str:
+    """`,` in English; `;` where a comma is the decimal mark, as spreadsheet programs there expect."""
+    return "," if lang == "en" else ";"
+
+
+def issues_csv_headers(lang: str) -> list[str]:
+    return [_say("issues_csv", field, lang) for field in ISSUE_FIELDS]
 
 
 def _distinct(query: pl.LazyFrame) -> pl.DataFrame:
@@ -177,10 +197,21 @@ def headline(receipt: dict[str, Any], contract: Contract, lang: str, deadline: s
     }  # fmt: skip
 
 
-def first_problems(receipt: dict[str, Any]) -> list[dict[str, Any]]:
-    """Errors before warnings, in row order: what a person should fix first."""
+def first_problems(receipt: dict[str, Any], contract: Contract, lang: str) -> list[dict[str, Any]]:
+    """Errors before warnings, in row order: what a person should fix first, each column named by
+    its label in `lang` (`column_label`)."""
     ordered = sorted(receipt["issues"], key=lambda r: (r["severity"] != "error", r["row"] or 0))
-    return ordered[:ISSUES_SHOWN_IN_TEXT]
+    return [
+        {**record, "column_label": column_label(contract, record["column"], lang)}
+        for record in ordered[:ISSUES_SHOWN_IN_TEXT]
+    ]
+
+
+def column_label(contract: Contract, column: str | None, lang: str) -> str:
+    """A contract column by its label in `lang`; a header the contract does not know, as sent."""
+    if not column:
+        return ""
+    return contract.column(column).label(lang) if column in contract.column_names else column
 
 
 def render_text(
@@ -192,16 +223,20 @@ def render_text(
     if receipt["rule_counts"]:
         lines.append(_say("labels", "by_rule", lang))
         width = max(len(rule) for rule in receipt["rule_counts"])
-        lines.extend(f"  {rule:<{width}}  {count}" for rule, count in receipt["rule_counts"].items())
+        digits = max(len(str(count)) for count in receipt["rule_counts"].values())
+        lines.extend(
+            f"  {rule:<{width}}  {count:>{digits}}  {label(RULE, rule, lang)}"
+            for rule, count in receipt["rule_counts"].items()
+        )
         lines.append(_say("labels", "first", lang))
-        for record in first_problems(receipt):
+        for record in first_problems(receipt, contract, lang):
             where = (
                 f"{_say('labels', 'row', lang)} {record['row']}"
                 if record["row"] is not None
                 else _say("labels", "file", lang)
             )
-            column = f", {record['column']}" if record["column"] else ""
-            severity = _say("labels", record["severity"], lang)
+            column = f", {record['column_label']}" if record["column"] else ""
+            severity = label(SEVERITY, record["severity"], lang)
             lines.append(f"  [{where}{column}] {severity} {record['rule']}: {record['message']}")
         total = sum(receipt["rule_counts"].values())
         if total > ISSUES_SHOWN_IN_TEXT:

@@ -59,7 +59,8 @@ class SubmissionResult:
 
 
 def written_period(text: str) -> Period:
-    """The period a person wrote (YYYY-Qn), or a usage error that says how to write it."""
+    """The period a person wrote (YYYY-Qn, or YYYY-Tn for trimestre), or a usage error that says how
+    to write it."""
     try:
         return Period.parse(text)
     except PeriodError as error:
@@ -101,11 +102,16 @@ def submit(
     """Take one file in. `actor` is who sent it, for the audit log (default `cli:<os user>`)."""
     path = Path(path)
     parsed, lang = check_request(path, institution, kind, period, lang)
+    received_at = (received_at or datetime.now(UTC)).astimezone(UTC)
+    if parsed.start > received_at.date():
+        raise UsageError(
+            f"{parsed} has not started yet (it begins on {parsed.start.isoformat()}): "
+            "a file for it can be sent once the quarter has begun. Did you mean an earlier quarter?"
+        )
     period = str(parsed)  # one spelling of the period everywhere (ledger, lake, receipt)
     settings.ensure()
     sweep_leftovers(settings)  # of processes that died: they never reach the ledger or the warehouse
     ledger = Ledger(settings.ledger_path)
-    received_at = (received_at or datetime.now(UTC)).astimezone(UTC)
     submission_id = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
     contract = load_contract(kind)
     archived, checked = _archive_and_check(

@@ -94,7 +94,7 @@ def upload_submission(
     settings: SettingsDep,
     file: Annotated[UploadFile, File(description="The CSV or XLSX file")],
     kind: Annotated[str, Form(description="staffing or training")],
-    period: Annotated[str, Form(description="Calendar quarter, YYYY-Qn")],
+    period: Annotated[str, Form(description="Calendar quarter, YYYY-Qn (or YYYY-Tn); it must have begun")],
     institution: Annotated[str | None, Form(description="Operators only: the institution's code")] = None,
     lang: Annotated[str | None, Form(description="Receipt language: en, es, pt or fr")] = None,
     replace: Annotated[

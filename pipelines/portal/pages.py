@@ -17,6 +17,7 @@ from pipelines.common.periods import Period, period_of
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
 from pipelines.common.texts import Texts
+from pipelines.contract import vocabulary
 from pipelines.contract.model import KINDS, LANGUAGES, load_contract
 from pipelines.cycle.dues import institution_dues
 from pipelines.cycle.review import MIN_TEXT
@@ -59,7 +60,7 @@ def page_rate_limited(request: Request) -> None:
     address; TooManyPages once over the limit (a script hammering the sign-in page included)."""
     visitor = request.cookies.get(SESSION_COOKIE) or (request.client.host if request.client else "")
     if not request.app.state.page_limiter.allow(hashlib.sha256(visitor.encode()).hexdigest()):
-        raise TooManyPages(choose_language(None, request.query_params.get("lang") or request.cookies.get(COOKIE_LANG)))
+        raise TooManyPages(web_language(request, None))
 
 
 def too_many_pages(request: Request, error: TooManyPages) -> HTMLResponse:
@@ -89,13 +90,14 @@ def translator(lang: str):
 
 def kind_labeller(lang: str):
     def kind_label(*kinds: str) -> str:
-        return " + ".join(load_contract(kind).labels.get(lang, kind) for kind in kinds)
+        return " + ".join(vocabulary.label(vocabulary.KIND, kind, lang) for kind in kinds)
 
     return kind_label
 
 
 def web_language(request: Request, principal: Principal | None) -> str:
-    return choose_language(principal, request.query_params.get("lang") or request.cookies.get(COOKIE_LANG))
+    asked = request.query_params.get("lang") or request.cookies.get(COOKIE_LANG)
+    return choose_language(principal, asked, request.headers.get("accept-language"))
 
 
 def page(request: Request, name: str, principal: Principal | None, lang: str, **context) -> HTMLResponse:
@@ -103,7 +105,7 @@ def page(request: Request, name: str, principal: Principal | None, lang: str, **
     if principal:
         who = translator(lang)("operator") if principal.is_operator else principal.institution
     values = {"t": translator(lang), "lang": lang, "languages": LANGUAGES, "principal": principal, "who": who,
-              "kind_label": kind_labeller(lang), "min_text": MIN_TEXT,
+              "kind_label": kind_labeller(lang), "label": vocabulary.labeller(lang), "min_text": MIN_TEXT,
               "csrf": getattr(request.state, "csrf", "")}  # fmt: skip
     response = TEMPLATES.TemplateResponse(request, name, {**values, **context})
     if request.query_params.get("lang") in LANGUAGES:
@@ -114,7 +116,7 @@ def page(request: Request, name: str, principal: Principal | None, lang: str, **
 def home_page(request: Request, principal: Principal, settings: Settings, error: str | None = None,
               status: int = 200, notice: str | None = None) -> HTMLResponse:  # fmt: skip
     lang = web_language(request, principal)
-    kinds = [(kind, load_contract(kind).labels.get(lang, kind)) for kind in KINDS]
+    kinds = [(kind, vocabulary.label(vocabulary.KIND, kind, lang)) for kind in KINDS]
     opened, closed = ([], []) if principal.is_operator else institution_dues(settings, principal.institution, today())
     response = page(
         request, "home.html.j2", principal, lang, error=error, notice=notice, kinds=kinds, opened=opened,
@@ -234,11 +236,12 @@ def receipt_page(request: Request, submission_id: str, principal: WebPrincipal, 
     receipt = json.loads((settings.home / row.receipt_path).read_text(encoding="utf-8"))
     lang = web_language(request, principal)
     deadline = Period.parse(row.period).deadline(settings.deadline_days).isoformat()
-    top = headline(receipt, load_contract(row.kind), lang, deadline)
+    contract = load_contract(row.kind)
+    top = headline(receipt, contract, lang, deadline)
     return page(
         request, "receipt.html.j2", principal, lang, receipt=receipt, verdict=top["verdict"],
         notes=[line for line in (top["late"], top["supersedes"]) if line], counts=top["counts"],
-        first=first_problems(receipt),
+        first=first_problems(receipt, contract, lang),
     )  # fmt: skip
 
 

@@ -136,7 +136,7 @@ def list_returns(
     principal: ApiPrincipal,
     settings: SettingsDep,
     period: Annotated[
-        str | None, Query(description="YYYY-Qn; an operator's default is the last closed quarter")
+        str | None, Query(description="YYYY-Qn (or YYYY-Tn); an operator's default is the last closed quarter")
     ] = None,
     state: Annotated[str | None, Query(description=f"One of {', '.join(STATES)}")] = None,
     subregion: Annotated[str | None, Query(description="Subregion code, e.g. ANDEAN")] = None,

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pipelines.common.periods import period_of
 from pipelines.common.registry import subregions
 from pipelines.common.settings import Settings
-from pipelines.contract.model import KINDS, load_contract
+from pipelines.contract import vocabulary
+from pipelines.contract.model import KINDS
 from pipelines.cycle.dues import institution_due
 from pipelines.cycle.review import ALLOWED_FROM, MIN_TEXT
 from pipelines.cycle.states import STATES
@@ -65,13 +66,12 @@ def grid_page(request: Request, principal: Principal | None, settings: Settings,
         if (subregion is None or row["subregion_code"] == subregion) and (state is None or row["state"] == state)
         and (kind not in KINDS or state != "MISSING" or row[f"{kind}_version"] is None)
     ]  # fmt: skip
-    names = subregions()
+    regions = [(code, vocabulary.label(vocabulary.SUBREGION, code, lang)) for code in sorted(subregions())]
     chosen = {"subregion": subregion, "state": state, "kind": kind}
     response = page(
         request, "review.html.j2", principal, lang, report=report, rows=rows, periods=_periods(settings),
-        period=period, subregions=[(code, names[code].get(f"name_{lang}") or code) for code in sorted(names)],
-        subregion_name={code: names[code].get(f"name_{lang}") or code for code in names},
-        states=STATES, kinds=[(code, load_contract(code).labels.get(lang, code)) for code in KINDS], shown=kinds,
+        period=period, subregions=regions,
+        states=STATES, kinds=[(code, vocabulary.label(vocabulary.KIND, code, lang)) for code in KINDS], shown=kinds,
         chosen=chosen, allowed=ALLOWED_FROM, notice=notice,
         error=error, filters=urlencode({name: value for name, value in chosen.items() if value}),
     )  # fmt: skip
@@ -123,8 +123,9 @@ def review_action(request: Request, institution: str, period: str, action: str, 
         if action not in ALLOWED_FROM:
             raise HTTPException(404, f"no review action {action!r}")
         after = review_return(settings, principal, action, institution, period, comment)
+        state = vocabulary.label(vocabulary.RETURN_STATUS, after.state, web_language(request, principal))
         done = t("done_review", institution=institution, period=after.period, action=t(ACTION_DONE[action]),
-                 state=t(f"state_{after.state}"))  # fmt: skip
+                 state=state)  # fmt: skip
         return done, after.period
 
     return _acted(request, principal, settings, period, act)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, read_issues_csv
 
 
 @pytest.mark.parametrize(
@@ -19,6 +18,7 @@ from tests.conftest import EXAMPLES
         (["--institution", "AR-ANSES", "--kind", "staffing", "--period", "2026-2"], "YYYY-Qn"),
         (["--institution", "AR-ANSES", "--kind", "payroll", "--period", "2026-Q2"], "payroll"),
         (["--institution", "AR-ANSES", "--kind", "staffing"], "--period"),
+        (["--institution", "AR-ANSES", "--kind", "staffing", "--period", "2999-T1"], "2999-Q1 has not started yet"),
     ],
 )
 def test_usage_errors_exit_2_and_change_nothing(ciess, args, message):
@@ -50,7 +50,7 @@ def test_lang_option_overrides_and_human_output_names_row_and_column(roster_acce
     assert result.exit_code == 1
     assert result.output.startswith("REJECTED")
     assert "DATE_ORDER  1" in result.output
-    assert "[row 2, end_date] error DATE_ORDER: End date 2026-05-15 is before the start date." in result.output
+    assert "[row 2, End date] error DATE_ORDER: End date 2026-05-15 is before the start date." in result.output
     assert "issues.csv" in result.output
 
 
@@ -81,9 +81,13 @@ def test_receipt_lists_at_most_100_issues_per_rule_but_counts_all(roster_accepte
     assert result.receipt["rule_counts"] == {"CODE_UNKNOWN": 250}
     assert len(result.receipt["issues"]) == 100
     issues_csv = next((roster_accepted.home / "archive").rglob(f"{result.receipt['submission_id']}/issues.csv"))
-    listed = list(csv.DictReader(issues_csv.read_text(encoding="utf-8-sig").splitlines()))
+    listed = read_issues_csv(issues_csv, "es")  # AR-ANSES reads Spanish: `;`, Spanish headers and labels
     assert len(listed) == 250 and [int(row["row"]) for row in listed] == list(range(2, 252))  # in row order
-    assert listed[:100] == [{name: str(value) for name, value in issue.items()} for issue in result.receipt["issues"]]
+    same = ("rule", "row", "value", "message")
+    assert [{name: row[name] for name in same} for row in listed[:100]] == [
+        {name: str(issue[name]) for name in same} for issue in result.receipt["issues"]
+    ]
+    assert {(row["severity"], row["column"]) for row in listed} == {("error", "Sexo")}
     assert listed[7]["message"].startswith('"Q"')  # each worded with its own value
 
 

@@ -10,7 +10,7 @@ import yaml
 
 from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.contract.labels import code_labels
-from pipelines.contract.model import KINDS, LANGUAGES, load_contract
+from pipelines.contract.model import KINDS, LANGUAGES, load_contract, rule_catalog
 
 CODE_COLUMNS = [
     pytest.param(kind, column.name, id=f"{kind}.{column.name}")
@@ -92,14 +92,18 @@ def test_a_code_without_labels_is_found(tmp_path, monkeypatch):
     assert missing_labels(column) == expected
 
 
-def test_code_label_rows_are_every_code_and_kind_once_per_language():
+def test_code_label_rows_are_every_code_list_once_per_language():
     rows = code_labels()
     keys = Counter((row.code_list, row.code, row.lang) for row in rows)
     assert max(keys.values()) == 1
     assert all(row.label and row.label.strip() for row in rows)
     per_list = Counter(row.code_list for row in rows)
     expected = {name: len(codes) * len(LANGUAGES) for name, codes in SPEC_CODES.items()}
-    assert per_list == {**expected, "kind": len(KINDS) * len(LANGUAGES)}
+    assert {name: per_list[name] for name in expected} == expected
+    assert per_list["kind"] == len(KINDS) * len(LANGUAGES)
+    assert per_list["rule"] == len(rule_catalog().rules) * len(LANGUAGES)
+    assert per_list["submission_status"] == 4 * len(LANGUAGES) and per_list["return_status"] == 5 * len(LANGUAGES)
+    assert "subregion" not in per_list  # dbt adds the registry's
     kinds = {(row.code, row.lang): row.label for row in rows if row.code_list == "kind"}
     assert kinds[("training", "es")] == load_contract("training").labels["es"]
     assert kinds[("staffing", "fr")] == load_contract("staffing").labels["fr"]

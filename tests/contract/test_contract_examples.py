@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import polars as pl
 import pytest
 
 from tests.conftest import EXAMPLES
@@ -58,7 +59,8 @@ def test_issue_names_row_column_value_and_message_in_the_institution_language(ro
     result = roster_accepted.submit(EXAMPLES["training"] / "invalid-CODE_UNKNOWN.csv", institution="AR-ANSES")
     (issue,) = result.receipt["issues"]
     assert (issue["row"], issue["column"], issue["value"], issue["severity"]) == (2, "modality", "ONLINE", "error")
-    assert "Modalidad" in issue["message"] and "IN_PERSON, VIRTUAL, BLENDED" in issue["message"]
+    assert "Modalidad" in issue["message"]
+    assert "IN_PERSON (Presencial), VIRTUAL (Virtual), BLENDED (Semipresencial)" in issue["message"]  # and labels
 
 
 def test_every_rule_code_of_the_spec_has_a_message_in_four_languages():
@@ -74,3 +76,18 @@ def test_every_rule_code_of_the_spec_has_a_message_in_four_languages():
     assert set(catalog.rules) == spec_codes
     for code in spec_codes:
         assert set(catalog.rules[code]["message"]) == set(LANGUAGES), code
+
+
+@pytest.mark.parametrize("kind", ["staffing", "training"])
+def test_codes_written_as_their_labels_load_as_the_codes(roster_accepted, kind):
+    """valid-labels.csv is valid.csv with Spanish headers, `;` and decimal commas, and every code
+    written as its label in one of the four languages, in any case, with or without accents: the lake
+    holds the same rows as from valid.csv."""
+    if kind == "training":
+        assert roster_accepted.submit(EXAMPLES[kind] / "valid.csv", kind=kind).receipt["version"] == 1
+    result = roster_accepted.submit(EXAMPLES[kind] / "valid-labels.csv", kind=kind)
+    assert result.receipt["status"] == "ACCEPTED", result.receipt["issues"]
+    partition = roster_accepted.home / "lake" / kind / "period=2026-Q2" / "institution=AR-ANSES"
+    first, second = (pl.read_parquet(partition / f"version={n}" / "rows.parquet") for n in (1, 2))
+    shown = [name for name in first.columns if name != "submission_id"]
+    assert second.select(shown).equals(first.select(shown))

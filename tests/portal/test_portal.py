@@ -165,6 +165,27 @@ def test_bad_period_or_kind_is_422_with_a_message(portal):
     response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", period="2026-5")
     assert response.status_code == 422 and "YYYY-Qn" in response.json()["detail"]
     assert portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="payroll").status_code == 422
+    future = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", period="2999-Q1")
+    assert future.status_code == 422 and "has not started yet" in future.json()["detail"]
+    assert portal.client.get("/api/submissions", headers=portal.auth("AR-ANSES")).json() == []  # nothing recorded
+
+
+def test_a_period_written_with_t_for_trimestre_is_that_quarter(portal):
+    receipt = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", period="2026-T2").json()
+    assert (receipt["period"], receipt["status"]) == ("2026-Q2", "ACCEPTED")
+    again = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", period="2026-q2").json()
+    assert again["status"] == "DUPLICATE"  # one quarter, however it is written
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "words"),
+    [("es-PE,es;q=0.9,en;q=0.5", "Token de acceso"), ("de-DE,de;q=0.9,pt-BR;q=0.8", "Token de acesso"),
+     ("fr-CA", "Jeton d&#39;accès"), (None, "Access token")],
+)  # fmt: skip
+def test_the_sign_in_page_follows_the_browsers_language(portal, accept_language, words):
+    headers = {"Accept-Language": accept_language} if accept_language else {}
+    page = TestClient(portal.app).get("/", headers=headers)
+    assert page.status_code == 200 and words in page.text
 
 
 def test_two_institutions_uploading_at_once_are_both_recorded(portal):

@@ -91,21 +91,21 @@ def test_officer_fixes_a_file_and_sees_it_accepted(served, tmp_path):
         page.click("form.upload button[type=submit]")
         assert page.inner_text("h1.verdict").startswith("RECHAZADO")
         first = page.locator("table.issues tr").nth(1).locator("td")
-        assert [first.nth(i).inner_text() for i in range(3)] == ["4", "fte", "VALUE_RANGE"]
-        assert "FTE" in first.nth(3).inner_text() or "Jornada" in first.nth(3).inner_text()
+        assert [first.nth(i).inner_text() for i in range(3)] == ["4", "Jornada (ETC)", "VALUE_RANGE"]  # fte, in Spanish
+        assert "Jornada" in first.nth(3).inner_text()
         page.screenshot(path=str(shots / "portal-receipt-rejected.png"), full_page=True)
 
         page.click("text=Volver")
         page.set_input_files("#file", str(EXAMPLES["staffing"] / "valid.csv"))
         page.select_option("#kind", "staffing")
-        page.fill("#period", "2026-Q2")
+        page.fill("#period", "2026-T2")  # trimestre, as the Spanish label says
         page.click("form.upload button[type=submit]")
         assert page.inner_text("h1.verdict").startswith("ACEPTADO")
         page.click("text=Volver")
         rows = page.locator("table.history tr")
         assert rows.count() == 3  # header, the accepted file, the rejected one
         newest = rows.nth(1).inner_text()
-        assert "ACCEPTED" in newest and "\t1\t" in newest
+        assert "\tPlantilla de personal\t" in newest and "\tAceptado\t1\t" in newest  # labels, not codes
         page.screenshot(path=str(shots / "portal-history.png"), full_page=True)
         browser.close()
 

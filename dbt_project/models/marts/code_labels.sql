@@ -1,5 +1,5 @@
 -- The names of the codes the marts hold, in each of the four languages: the contracts' code lists
--- and kinds (their source is schemas/<kind>/contract.yaml, through the lake) and the registry's
+-- and kinds, rules, statuses and countries (their source is schemas/, through the lake) and the registry's
 -- subregions. code_list is the column name the code stands in (thematic_area, kind, subregion_code).
 select
     code_list,

@@ -75,7 +75,7 @@ def completed(fast: pl.Expr, text: pl.Expr, column: Column) -> tuple[pl.Expr, pl
     """(typed value, empty) from `fast_value` and the cell: the cells the fast path left (`_rest`,
     null elsewhere) are trimmed and go through the general conversion."""
     rest = trimmed_text(_rest(text, fast.is_null() & (text != "")))
-    general = pl.when(rest != "").then(_general(rest, column.type))
+    general = pl.when(rest != "").then(_general(rest, column))
     empty = (text == "") | (rest == "").fill_null(False)
     return pl.coalesce([fast, general]).cast(DTYPES[column.type]), empty
 
@@ -91,10 +91,11 @@ def one_of(text: pl.Expr, values: list[str] | tuple[str, ...]) -> pl.Expr:
     return text.is_in(list(values))
 
 
-def _general(text: pl.Expr, kind: str) -> pl.Expr:
+def _general(text: pl.Expr, column: Column) -> pl.Expr:
     """Every spelling the contract accepts, on trimmed cells."""
+    kind = column.type
     if kind == "code":
-        return text.str.to_uppercase()
+        return _code_of(text, column)
     if kind in ("integer", "decimal"):
         return _spelled_number(text, kind)
     if kind == "date":
@@ -109,6 +110,16 @@ def _general(text: pl.Expr, kind: str) -> pl.Expr:
         .when(lower.is_in(false) | folded.is_in(false))
         .then(False)
     )
+
+
+def _code_of(text: pl.Expr, column: Column) -> pl.Expr:
+    """The code a cell stands for, written as the code or as its label in any language, in any case,
+    with or without accents and spaces (`Column.spellings`); any other text upper-cased (not a code:
+    CODE_UNKNOWN names it as sent)."""
+    if not column.spellings:
+        return text.str.to_uppercase()
+    key = _folded(text).str.replace_all(r"[^a-z0-9]", "")
+    return key.replace_strict(column.spellings, default=text.str.to_uppercase(), return_dtype=pl.String)
 
 
 def _rest(text: pl.Expr, needed: pl.Expr) -> pl.Expr:

@@ -20,7 +20,21 @@ from peers import _convert  # the reference lives with the benchmark
 
 TRAINING, STAFFING = load_contract("training"), load_contract("staffing")
 TRICKY = {
-    "code": ["PENSIONS", "pensions", "Pensions", "PENSION", "Ïtem", "", "IT_DIGITAL", "it_digital"],
+    "code": [
+        "PENSIONS",
+        "pensions",
+        "Pensions",
+        "PENSION",
+        "Ïtem",
+        "",
+        "IT_DIGITAL",
+        "it_digital",
+        "Pensiones",
+        "retraites et pensions",
+        "Tecnologías de la información",
+        "Atuarial",
+        "actuariat",
+    ],
     "decimal": ["1.5", "1,5", "-3", "+3", ".5", "5.", "1e5", "inf", "NaN", "1 000", "1.000,5", "", "0", "x", "1,"],
     "integer": ["1985", "1985.0", "1985.00", "1985.5", "+12", "-7", "1e3", "", "١٩٨٥", "12,0"],
     "date": [
@@ -86,7 +100,7 @@ ALPHABETS = {
     "decimal": "0123456789+-.,eEinfaNI ١_\t\u00a0",
     "integer": "0123456789+-.,eE0 ١\u2003",
     "boolean": "yesnoítrufalsNOYSÍÃ \x1f",
-    "code": "PENSIONSpensio_ \t",
+    "code": "PENSIONSpensio_ \tÓóéá",
 }
 
 
@@ -105,6 +119,32 @@ def test_fast_paths_agree_with_the_pandas_conversion_on_random_spellings(kind):
     theirs = [_normal(v) for v in _convert(trimmed, column).tolist()]
     wrong = [(v, a, b) for v, a, b in zip(values, ours, theirs, strict=True) if a != b]
     assert not wrong, wrong[:20]
+
+
+LABELS_AS_WRITTEN = [  # (column, as an officer writes it, the code it stands for)
+    ("sex", "Femenino", "F"),
+    ("sex", "FÉMININ", "F"),
+    ("sex", " masculino ", "M"),
+    ("sex", "não binário ou não declarado", "X"),
+    ("occupational_group", "Administración", "ADMINISTRATION"),
+    ("occupational_group", "administracion", "ADMINISTRATION"),
+    ("occupational_group", "Direção e chefia", "MANAGEMENT"),
+    ("occupational_group", "health professional", "HEALTH_PROFESSIONAL"),
+    ("employment_type", "Temporal (plazo fijo)", "TEMPORARY"),
+    ("employment_type", "Prestataire de services", "CONTRACTOR"),
+]
+
+
+@pytest.mark.parametrize(("name", "written", "code"), LABELS_AS_WRITTEN)
+def test_a_code_may_be_written_as_its_label_in_any_language(name, written, code):
+    typed = pl.select(typed_expression(pl.lit(pl.Series([written])), STAFFING.column(name))).item()
+    assert typed == code
+
+
+def test_a_label_of_another_column_is_not_a_code():
+    """ "Jurídico" is LEGAL in occupational_group; in sex it is still not a code."""
+    typed = pl.select(typed_expression(pl.lit(pl.Series(["Jurídico", "Femeni no"])), STAFFING.column("sex")))
+    assert typed.to_series().to_list() == ["JURÍDICO", "F"]
 
 
 def test_dates_with_whitespace_around_convert_as_trimmed():

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from pipelines.contract.model import load_contract
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, read_issues_csv
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -133,8 +133,7 @@ def test_values_that_a_spreadsheet_would_run_are_written_inert(ciess, tmp_path):
     submitted = ciess.submit(path, kind="staffing")
     assert submitted.receipt["status"] == "REJECTED"
     issues_path = next((ciess.home / "archive").glob("*/*/*/issues.csv"))
-    with open(issues_path, encoding="utf-8-sig", newline="") as handle:
-        values = [record["value"] for record in csv.DictReader(handle) if record["rule"] == "CODE_UNKNOWN"]
+    values = [record["value"] for record in read_issues_csv(issues_path, "es") if record["rule"] == "CODE_UNKNOWN"]
     assert sorted(values) == sorted("'" + formula for formula in FORMULAS)
 
 
