@@ -29,41 +29,63 @@ def _percent_axis(axis, words: Words) -> None:
     axis.set_major_formatter(FuncFormatter(lambda value, _: words.value("training_coverage", value)))
 
 
-def coverage_by_institution(rows: list[dict[str, Any]], words: Words) -> str:
-    shown = [row for row in rows if row["training_coverage"] is not None]
-    shown.sort(key=lambda row: row["training_coverage"])
-    figure, axes = plt.subplots(figsize=(7.2, 0.25 * max(len(shown), 4) + 0.8))
-    labels = [row["institution_code"] for row in shown]
-    axes.barh(labels, [row["training_coverage"] for row in shown], color=BLUE)
+def coverage_by_institution(rows: list[dict[str, Any]], words: Words, whole: float | None, geo: str) -> str:
+    """Coverage per institution, each named with its headcount, against the geo as a whole (a
+    dashed line); an institution without a figure is written out as having no data, so that 0% and
+    missing are told apart."""
+    rows = sorted(rows, key=lambda row: (row["training_coverage"] is not None, row["training_coverage"] or 0))
+    figure, axes = plt.subplots(figsize=(7.2, 0.26 * max(len(rows), 4) + 0.9))
+    labels = [
+        f"{row['institution_code']} ({words('headcount_short', count=words.number(row['headcount']))})" for row in rows
+    ]
+    values = [row["training_coverage"] or 0 for row in rows]
+    axes.barh(labels, values, color=BLUE)
+    top = max([*values, whole or 0, 0.01])
+    for position, row in enumerate(rows):
+        known = row["training_coverage"] is not None
+        text = words.value("training_coverage", row["training_coverage"]) if known else words("no_data")
+        axes.text((row["training_coverage"] or 0) + top * 0.01, position, text, va="center", fontsize=7,
+                  color="#1d2733" if known else "#b42318", style="normal" if known else "italic")  # fmt: skip
+    if whole is not None:
+        axes.axvline(whole, color=ORANGE, linestyle="--", linewidth=1.2)
+        axes.text(whole, len(rows) - 0.4, f" {words.geo(geo)}: {words.value('training_coverage', whole)}",
+                  color=ORANGE, fontsize=7, va="bottom")  # fmt: skip
+    axes.set_xlim(0, top * 1.18)
     _percent_axis(axes.xaxis, words)
+    axes.set_xlabel(words("axis_coverage"))
     axes.set_title(words("chart_coverage"), loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
 
 
 def trend(rows: list[dict[str, Any]], words: Words) -> str:
-    figure, left = plt.subplots(figsize=(7.2, 2.8))
+    """Two small panels side by side, one measure each, with titled axes (no second y-axis)."""
+    figure, (left, right) = plt.subplots(1, 2, figsize=(7.2, 2.4))
     periods = [row["period"] for row in rows]
-    coverage = [row["training_coverage"] for row in rows]
-    hours = [row["hours_per_employee"] for row in rows]
-    left.plot(periods, coverage, marker="o", color=BLUE, label=words.measure("training_coverage"))
+    left.plot(periods, [row["training_coverage"] for row in rows], marker="o", color=BLUE)
     _percent_axis(left.yaxis, words)
-    left.set_ylim(bottom=0)
-    right = left.twinx()
-    right.plot(periods, hours, marker="s", color=ORANGE, label=words.measure("hours_per_employee"))
+    left.set_title(words.measure("training_coverage"), loc="left", fontsize=9)
+    left.set_ylabel(words("axis_coverage"))
+    right.plot(periods, [row["hours_per_employee"] for row in rows], marker="s", color=ORANGE)
     right.yaxis.set_major_formatter(FuncFormatter(lambda value, _: words.number(value, 1)))
-    right.set_ylim(bottom=0)
-    lines = left.get_lines() + right.get_lines()
-    left.legend(lines, [line.get_label() for line in lines], loc="lower left", frameon=False)
-    left.set_title(words("chart_trend"), loc="left")
+    right.set_title(words.measure("hours_per_employee"), loc="left", fontsize=9)
+    right.set_ylabel(words("axis_hours"))
+    for axes in (left, right):
+        axes.set_ylim(bottom=0)
+        axes.set_xlabel(words("axis_quarter"))
+        axes.tick_params(axis="x", labelrotation=30, labelsize=7)
+        axes.spines[["top", "right"]].set_visible(False)
+    figure.tight_layout()
     return _svg(figure)
 
 
 def hours_by_theme(rows: list[dict[str, Any]], words: Words) -> str:
     rows = sorted(rows, key=lambda row: row["completed_hours"] or 0)
-    figure, axes = plt.subplots(figsize=(7.2, 0.3 * max(len(rows), 3) + 0.8))
-    axes.barh([row["thematic_area"] for row in rows], [row["completed_hours"] or 0 for row in rows], color=GREY)
+    figure, axes = plt.subplots(figsize=(7.2, 0.26 * max(len(rows), 3) + 0.8))
+    labels = [words.label("thematic_area", row["thematic_area"]) for row in rows]
+    axes.barh(labels, [row["completed_hours"] or 0 for row in rows], color=GREY)
     axes.xaxis.set_major_formatter(FuncFormatter(lambda value, _: words.number(value)))
+    axes.set_xlabel(words("axis_completed_hours"))
     axes.set_title(words("chart_themes"), loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)

@@ -28,7 +28,6 @@ TREND_QUARTERS = 6
 class ReportData:
     geo: str  # a subregion code or AMERICAS
     period: Period
-    names: dict[str, str]  # the geo's name per language
     headline: dict[str, dict[str, Any]]  # "current" / "previous" / "year_before" -> measures
     institutions: list[dict[str, Any]] = field(default_factory=list)
     trend: list[dict[str, Any]] = field(default_factory=list)
@@ -120,12 +119,9 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
     prepare_figures(connection)
     where, params = _scope(geo)
     if geo == AMERICAS:
-        names = {"en": "The Americas", "es": "Las Américas", "pt": "As Américas", "fr": "Les Amériques"}
         rollup = "select * from figures_capacity_americas where period = ?"
         rollup_params: list = []
     else:
-        (row,) = _records(connection, "select * from marts.registry_subregions where subregion_code = ?", [geo])
-        names = {lang: row[f"name_{lang}"] for lang in ("en", "es", "pt", "fr")}
         rollup = "select * from figures_capacity_by_subregion where subregion_code = ? and period = ?"
         rollup_params = [geo]
     headline = {}
@@ -136,7 +132,7 @@ def load_report_data(connection: duckdb.DuckDBPyConnection, geo: str, period: Pe
     ):
         found = _records(connection, rollup, [*rollup_params, str(when)])
         headline[label] = found[0] if found else {}
-    data = ReportData(geo=geo, period=period, names=names, headline=headline)
+    data = ReportData(geo=geo, period=period, headline=headline)
     data.status = figures_status(connection, geo, period)
     data.institutions = _records(
         connection,

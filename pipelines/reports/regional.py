@@ -4,7 +4,6 @@ assets both call `produce`."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -19,8 +18,9 @@ from pipelines.common.settings import Settings
 from pipelines.contract.model import LANGUAGES
 from pipelines.reports import charts
 from pipelines.reports.data import AMERICAS, HEADLINE_MEASURES, ReportData, geos, load_report_data
+from pipelines.reports.findings import key_findings
 from pipelines.reports.wording import Words
-from pipelines.warehouse.databases import NothingPublished, open_published
+from pipelines.warehouse.databases import open_published
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 
@@ -54,13 +54,21 @@ def _templates() -> jinja2.Environment:
     )
 
 
+# The institutions table's measures: the headline's but two, so that a row fits a readable A4 line
+# beside the institution's name.
+INSTITUTION_MEASURES = tuple(m for m in HEADLINE_MEASURES if m not in ("mean_score_gain", "gender_parity_index"))
+
+
 def render_html(data: ReportData, lang: str, today: date) -> str:
     words = Words(lang)
+    whole = (data.headline.get("current") or {}).get("training_coverage")
     figures = {
         "trend": charts.trend(data.trend, words),
-        "coverage": charts.coverage_by_institution(data.institutions, words),
+        "coverage": charts.coverage_by_institution(data.institutions, words, whole, data.geo),
         "themes": charts.hours_by_theme(data.hours_by_theme, words),
     }
+    coverage_note = words("chart_coverage_note", geo=words.geo(data.geo), no_data=words("no_data"),
+                          value=words.value("training_coverage", whole))  # fmt: skip
     period = data.period
     return (
         _templates()
@@ -68,7 +76,10 @@ def render_html(data: ReportData, lang: str, today: date) -> str:
         .render(
             w=words,
             data=data,
-            name=data.names[lang],
+            title=words.title(data.geo),
+            findings=key_findings(data, words),
+            institution_measures=INSTITUTION_MEASURES,
+            coverage_note=coverage_note,
             period=str(period),
             previous_period=str(period.previous()),
             year_before_period=str(Period(period.year - 1, period.quarter)),
@@ -131,11 +142,19 @@ def produce(
     return produced
 
 
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}  # each in itself
+
+
+def index_name(lang: str) -> str:
+    """index.html in English, index.<lang>.html in the other languages."""
+    return "index.html" if lang == "en" else f"index.{lang}.html"
+
+
 def write_index(settings: Settings) -> Path:
-    """The index page: every report produced, per period (newest first)."""
+    """The index pages, one per language: every report produced, per period (newest first), with
+    the geos named and the words in that language. Returns the English one."""
     root = reports_dir(settings)
     root.mkdir(parents=True, exist_ok=True)
-    names = _geo_names(settings)
     periods = []
     for folder in sorted((p for p in root.iterdir() if p.is_dir()), reverse=True):
         found: dict[str, list[str]] = {}
@@ -143,14 +162,12 @@ def write_index(settings: Settings) -> Path:
             geo, lang = html.stem.rsplit(".", 1)
             found.setdefault(geo, []).append(lang)
         ordered = sorted(found, key=lambda geo: (geo != AMERICAS, geo))
-        periods.append((folder.name, [(geo, names.get(geo, geo), found[geo]) for geo in ordered]))
-    index = root / "index.html"
-    replace_text(index, _templates().get_template("index.html.j2").render(title="Regional summaries", periods=periods))
-    return index
-
-
-def _geo_names(settings: Settings) -> dict[str, str]:
-    names = {AMERICAS: "The Americas"}
-    with contextlib.suppress(NothingPublished), open_published(settings) as connection:
-        names |= dict(connection.execute("select subregion_code, name_en from marts.registry_subregions").fetchall())
-    return names
+        periods.append((folder.name, [(geo, found[geo]) for geo in ordered]))
+    for lang in LANGUAGES:
+        page = (
+            _templates()
+            .get_template("index.html.j2")
+            .render(w=Words(lang), periods=periods, languages=LANGUAGE_NAMES, index_name=index_name)
+        )
+        replace_text(root / index_name(lang), page)
+    return root / index_name("en")

@@ -102,7 +102,7 @@ def test_code_label_rows_are_every_code_list_once_per_language():
     assert {name: per_list[name] for name in expected} == expected
     assert per_list["kind"] == len(KINDS) * len(LANGUAGES)
     assert per_list["rule"] == len(rule_catalog().rules) * len(LANGUAGES)
-    assert per_list["submission_status"] == 4 * len(LANGUAGES) and per_list["return_status"] == 5 * len(LANGUAGES)
+    assert per_list["submission_status"] == 5 * len(LANGUAGES) and per_list["return_status"] == 5 * len(LANGUAGES)
     assert "subregion" not in per_list  # dbt adds the registry's
     kinds = {(row.code, row.lang): row.label for row in rows if row.code_list == "kind"}
     assert kinds[("training", "es")] == load_contract("training").labels["es"]

@@ -15,14 +15,15 @@ from tests.conftest import Ciess, copy_home
 
 PERIOD = "2026-Q2"
 SUBREGION = "SOUTHERN_CONE"
-EXPECTED_PAGES = 5  # headline and trend; institutions; coverage chart; themes, missing, late; data quality
+MOST_PAGES = 3  # a subregion's summary flows: findings, headline and trend; institutions and coverage; the rest
 
 
 @pytest.fixture(scope="module")
 def reported(sample, tmp_path_factory) -> Ciess:
     """A small warehouse (two quarters, a few institutions: a copy of the built sample) and its reports."""
     ciess = copy_home(sample.home, tmp_path_factory.mktemp("reports"))
-    result = ciess.run("report", "--period", PERIOD, "--subregion", SUBREGION, "--lang", "es", "--lang", "en")
+    languages = [part for lang in ("es", "en", "fr") for part in ("--lang", lang)]
+    result = ciess.run("report", "--period", PERIOD, "--subregion", SUBREGION, *languages)
     assert result.exit_code == 0, result.output
     return ciess
 
@@ -125,18 +126,70 @@ def test_names_and_dates_are_in_the_reader_language(reported):
 
 
 @pytest.mark.warehouse
-@pytest.mark.parametrize("lang", ["es", "en"])
-def test_pdf_has_the_expected_pages(reported, lang):
-    pdf = reported.home / "reports" / PERIOD / f"{SUBREGION}.{lang}.pdf"
-    assert len(pypdf.PdfReader(pdf).pages) == EXPECTED_PAGES
+@pytest.mark.parametrize(
+    ("lang", "title", "page_of"),
+    [("es", "Capacitación en la subregión Cono Sur", "Página {} de {}"),
+     ("en", "Capacity building in the Southern Cone subregion", "Page {} of {}")],
+)  # fmt: skip
+def test_the_pdf_flows_on_few_pages_each_with_its_running_header(reported, lang, title, page_of):
+    pages = pypdf.PdfReader(reported.home / "reports" / PERIOD / f"{SUBREGION}.{lang}.pdf").pages
+    assert len(pages) <= MOST_PAGES
+    for number, page in enumerate(pages, start=1):
+        text = " ".join(page.extract_text().split())
+        assert f"{title} · {PERIOD}" in text and page_of.format(number, len(pages)) in text
+
+
+def _findings(reported: Ciess, lang: str) -> list[str]:
+    html = (reported.home / "reports" / PERIOD / f"{SUBREGION}.{lang}.html").read_text(encoding="utf-8")
+    found = re.search(r'<ul class="findings">(.*?)</ul>', html, re.S)
+    return [
+        " ".join(re.sub("<[^>]+>", "", item).split()) for item in re.findall(r"<li>(.*?)</li>", found.group(1), re.S)
+    ]
+
+
+def _percent(value: float, lang: str) -> str:
+    """A share as the reader reads it, written here without the product's formatter."""
+    text = f"{100 * value:.1f}"
+    return (text.replace(".", ",") + "%") if lang == "es" else text + "%"
 
 
 @pytest.mark.warehouse
-def test_index_lists_every_report(reported):
-    index = (reported.home / "reports" / "index.html").read_text(encoding="utf-8")
-    for lang in ("es", "en"):
-        assert f'href="{PERIOD}/{SUBREGION}.{lang}.html"' in index
-        assert f'href="{PERIOD}/{SUBREGION}.{lang}.pdf"' in index
+@pytest.mark.parametrize(("lang", "up", "down"), [("en", "up", "down"), ("es", "más", "menos")])
+def test_the_first_finding_gives_coverage_and_its_changes_from_the_mart(reported, lang, up, down):
+    def coverage(period):
+        rows = _mart(reported, f"select training_coverage from capacity_by_subregion "
+                               f"where subregion_code = '{SUBREGION}' and period = '{period}'")  # fmt: skip
+        return rows[0]["training_coverage"] if rows else None
+
+    findings = _findings(reported, lang)
+    assert 3 <= len(findings) <= 5
+    now = coverage(PERIOD)
+    first = findings[0]
+    assert first.startswith(("Training coverage", "Cobertura de capacitación")) and _percent(now, lang) in first
+    for before in (coverage(str(Period.parse(PERIOD).previous())), coverage("2025-Q2")):
+        if before is None or round(100 * now, 1) == round(100 * before, 1):
+            continue
+        size = f"{abs(100 * now - 100 * before):.1f}".replace(".", "," if lang == "es" else ".")
+        direction = up if now > before else down
+        assert f"{size} " in first and _percent(before, lang) in first and direction in first
+
+
+@pytest.mark.warehouse
+def test_french_writes_the_first_of_the_month_as_an_ordinal(reported):
+    french = (reported.home / "reports" / PERIOD / f"{SUBREGION}.fr.html").read_text(encoding="utf-8")
+    assert "du 1er avril 2026 au 30 juin 2026" in french and "Renforcement des capacités dans la sous-région" in french
+
+
+@pytest.mark.warehouse
+def test_index_lists_every_report_in_each_language(reported):
+    for index_name, title, name in [("index.html", "Regional summaries", "Southern Cone"),
+                                    ("index.es.html", "Resúmenes regionales", "Cono Sur"),
+                                    ("index.fr.html", "Synthèses régionales", "Cône Sud")]:  # fmt: skip
+        index = (reported.home / "reports" / index_name).read_text(encoding="utf-8")
+        assert title in index and name in index
+        for lang in ("es", "en", "fr"):
+            assert f'href="{PERIOD}/{SUBREGION}.{lang}.html"' in index
+            assert f'href="{PERIOD}/{SUBREGION}.{lang}.pdf"' in index
 
 
 @pytest.mark.warehouse
