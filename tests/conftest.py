@@ -22,7 +22,8 @@ from filelock import FileLock
 from pipelines.cli.main import cli
 from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.common.periods import Period
-from pipelines.intake.receipts import ISSUE_FIELDS, csv_separator, issues_csv_headers
+from pipelines.common.spreadsheet_safe import csv_separator
+from pipelines.intake.receipts import ISSUE_FIELDS, issues_csv_headers
 
 EXAMPLES = {kind: SCHEMAS_DIR / kind / "examples" for kind in ("staffing", "training")}
 PERIOD = "2026-Q2"  # the examples are written for this quarter

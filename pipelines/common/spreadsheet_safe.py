@@ -1,7 +1,10 @@
-"""Cells that a spreadsheet program would run as formulas, made inert (OWASP, "CSV Injection"):
-a text that begins with =, +, -, @, a tab or a carriage return gets a leading apostrophe, which
+"""What spreadsheet programs need of the files the product writes.
+
+Cells that a spreadsheet program would run as formulas, made inert (OWASP, "CSV Injection"): a
+text that begins with =, +, -, @, a tab or a carriage return gets a leading apostrophe, which
 Excel, LibreOffice and Google Sheets show as text. Used by every CSV and XLSX the product writes
-with text that came from a submitted file."""
+with text that came from a submitted file. And the field separator a CSV needs to open in columns
+in the reader's language (`csv_separator`)."""
 
 from __future__ import annotations
 
@@ -25,3 +28,9 @@ def inert_text_columns(frame: pl.DataFrame | pl.LazyFrame):
         .alias(name)
         for name in names
     )
+
+
+def csv_separator(lang: str) -> str:
+    """`,` in English; `;` where a comma is the decimal mark (es, pt, fr), as spreadsheet programs
+    set to those languages expect: a comma-separated file opens there in one column."""
+    return "," if lang == "en" else ";"

@@ -81,6 +81,7 @@ class Contract:
     contract_version: str
     labels: dict[str, str]
     sheet_names: tuple[str, ...]
+    sheet_titles: dict[str, str]  # language -> the template's data sheet name (one of sheet_names)
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     rules: tuple[CrossRule, ...]
@@ -117,16 +118,23 @@ def _header_index(contract: Contract) -> dict[str, str]:
 
 def code_spellings(name: str, codes: tuple[str, ...], labels: dict[str, dict[str, str]]) -> dict[str, str]:
     """How a code of a column may be written, compared as headers are (`normalise_header`: no case,
-    accents, spaces or punctuation): the code itself or its label in any of the four languages
-    ("Femenino" is F, "administracion" is ADMINISTRATION). One spelling for two codes is refused."""
+    accents, spaces or punctuation): the code itself, its label in any of the four languages
+    ("Femenino" is F, "administracion" is ADMINISTRATION) or both as the templates' drop-down lists
+    write them (`choice`: "F — Femenino"). One spelling for two codes is refused."""
     found: dict[str, str] = {}
     for code in codes:
-        for spelling in (code, *labels.get(code, {}).values()):
+        written = labels.get(code, {}).values()
+        for spelling in (code, *written, *(choice(code, label) for label in written)):
             key = normalise_header(spelling)
             owner = found.setdefault(key, code)
             if owner != code:
                 raise ValueError(f"column {name}: {spelling!r} would mean both {owner} and {code}")
     return found
+
+
+def choice(code: str, label: str) -> str:
+    """A code with its label, as a template's drop-down list offers it."""
+    return f"{code} — {label}"
 
 
 def _load_yaml(path) -> dict:
@@ -184,11 +192,15 @@ def load_contract(kind: str) -> Contract:
         contract_version=str(raw["contract_version"]),
         labels=dict(raw["labels"]),
         sheet_names=tuple(raw.get("sheet_names", ())),
+        sheet_titles=dict(raw.get("sheet_titles") or {}),
         key=tuple(raw["key"]),
         columns=columns,
         rules=rules,
     )
     _header_index(contract)  # refuse an ambiguous contract at load time
+    unread = set(contract.sheet_titles.values()) - {*contract.sheet_names, contract.kind}
+    if unread:
+        raise ValueError(f"contract {kind}: sheet titles {sorted(unread)} are not among its sheet_names")
     return contract
 
 

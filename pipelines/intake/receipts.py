@@ -13,7 +13,7 @@ import polars as pl
 
 from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.common.periods import Period
-from pipelines.common.spreadsheet_safe import inert_text_columns
+from pipelines.common.spreadsheet_safe import csv_separator, inert_text_columns
 from pipelines.common.texts import Texts
 from pipelines.contract.issues import KEY_SEPARATOR, Issue
 from pipelines.contract.messages import describe
@@ -140,11 +140,6 @@ class IssueRecords:
             .alias("message"),
         )
         return worded.cast(RECORD_SCHEMA)
-
-
-def csv_separator(lang: str) -> str:
-    """`,` in English; `;` where a comma is the decimal mark, as spreadsheet programs there expect."""
-    return "," if lang == "en" else ";"
 
 
 def issues_csv_headers(lang: str) -> list[str]:

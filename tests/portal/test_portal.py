@@ -8,6 +8,7 @@ import threading
 from datetime import datetime
 
 import openpyxl
+import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
@@ -223,30 +224,52 @@ def test_pages_are_rate_limited_per_visitor_in_the_visitors_language(tmp_path):
     assert signed_in.get("/").status_code == 200
 
 
-@pytest.mark.parametrize("lang", ["pt", "es"])
-def test_filled_xlsx_template_uploaded_as_is_is_accepted(portal, tmp_path, lang):
+@pytest.mark.parametrize(("lang", "sheet"), [("pt", "quadro"), ("es", "plantilla"), ("fr", "effectifs")])
+def test_filled_xlsx_template_uploaded_as_is_is_accepted(portal, tmp_path, lang, sheet):
+    """An officer fills the template in its language, picking codes from its drop-down lists."""
     roster = portal.client.get(f"/api/templates/staffing.xlsx?lang={lang}")
     assert roster.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(roster.content))
-    assert workbook["staffing"]["A1"].value == load_contract("staffing").column("staff_id").label(lang)
-    sheet = workbook["staffing"]
+    data = workbook[sheet]
+    contract = load_contract("staffing")
+    assert data["A1"].value == contract.column("staff_id").label(lang)
+    offered = {}  # column letter -> what its drop-down list offers
+    for validation in data.data_validations.dataValidation:
+        listed = workbook[validation.formula1.split("!")[0].strip("'")]
+        letter = validation.formula1.split("!$")[1][0]
+        offered[letter] = [cell.value for cell in listed[letter] if cell.value]
+        assert validation.showErrorMessage and validation.errorStyle == "stop"  # anything else is refused
+    sex, group = offered["B"], offered["E"]
+    assert sex == [f"{code} — {contract.column('sex').code_label(code, lang)}" for code in ("F", "M", "X")]
     for row, values in enumerate(
-        [["E0001", "F", 1985, datetime(2010, 3, 1), "ADMINISTRATION", "PERMANENT", 1],
-         ["E0002", "M", 1972, datetime(1999, 7, 15), "IT", "TEMPORARY", 0.5]], start=2):  # fmt: skip
+        [["E0001", sex[0], 1985, datetime(2010, 3, 1), group[5], offered["F"][0], 1],
+         ["E0002", sex[1], 1972, datetime(1999, 7, 15), group[4], offered["F"][1], 0.5]], start=2):  # fmt: skip
         for column, value in enumerate(values, start=1):
-            sheet.cell(row=row, column=column, value=value)
+            data.cell(row=row, column=column, value=value)
     filled = tmp_path / "roster.xlsx"
     workbook.save(filled)
     xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = portal.upload("BR-INSS", filled, kind="staffing", content_type=xlsx)
-    assert (response.json()["status"], response.json()["rows"]) == ("ACCEPTED", 2)
+    assert (response.json()["status"], response.json()["rows"]) == ("ACCEPTED", 2), response.json()["issues"]
+    lake = next((portal.settings.home / "lake" / "staffing").rglob("rows.parquet"))
+    stored = pl.read_parquet(lake).sort("source_row")
+    assert stored["sex"].to_list() == ["F", "M"] and stored["occupational_group"].to_list() == ["ADMINISTRATION", "IT"]
+
+
+def test_the_spanish_template_explains_and_exemplifies_in_spanish(portal):
+    training = openpyxl.load_workbook(io.BytesIO(portal.client.get("/api/templates/training.xlsx?lang=es").content))
+    assert training.sheetnames == ["capacitacion", "listas", "instrucciones"]
+    guide = {row[1]: row for row in training["instrucciones"].iter_rows(values_only=True) if row and row[1]}
+    assert guide["certified"][5] == "sí" and guide["modality"][5] == "VIRTUAL — Virtual"
+    assert "IN_PERSON — Presencial" in guide["modality"][4]
 
 
 def test_filled_csv_template_uploaded_as_is_is_accepted(portal, tmp_path):
     template = portal.client.get("/api/templates/staffing.csv?lang=fr")
     assert template.status_code == 200 and template.content.startswith(b"\xef\xbb\xbf")
+    assert template.content.decode("utf-8-sig").count(";") == 6  # a French spreadsheet opens it in columns
     filled = tmp_path / "effectifs.csv"
-    filled.write_bytes(template.content + b"E1,F,1980,2010-01-01,LEGAL,PERMANENT,1\r\n")
+    filled.write_bytes(template.content + "E1;Féminin;1980;01/01/2010;Juridique;Permanent (titulaire);0,5\r\n".encode())
     assert portal.upload("BR-INSS", filled, kind="staffing").json()["status"] == "ACCEPTED"
 
 
