@@ -51,6 +51,8 @@ def describe(issue: Issue, contract: Contract, period: Period, lang: str) -> str
     catalog = rule_catalog()
     values = dict(period_values(period))
     values.update({key: value for key, value in issue.params.items()})
+    if "detail_key" in issue.params:  # a file-level refusal's detail, in the reader's language
+        values["detail"] = catalog.detail(issue.params["detail_key"], lang, **issue.params.get("detail_values", {}))
     values["value"] = issue.value if issue.value is not None else ""
     if issue.column in contract.column_names:
         column = contract.column(issue.column)

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 import yaml
+from babel.numbers import format_decimal
 
 from pipelines.common.paths import SCHEMAS_DIR
 
@@ -214,6 +215,15 @@ class RuleCatalog:
     pii_header_words: frozenset[str]
     pii_header_phrases: tuple[str, ...]
     pii_header_exclusions: frozenset[str]
+    details: dict[str, dict[str, str]]
+
+    def detail(self, key: str, lang: str, **values: Any) -> str:
+        """What a file-level refusal says of the file (rules.yaml `details`), in `lang`; whole numbers
+        written as the language writes them (1,507 or 1.507)."""
+        texts = self.details[key]
+        shown = {name: format_decimal(value, locale=lang) if isinstance(value, int) else value
+                 for name, value in values.items()}  # fmt: skip
+        return (texts.get(lang) or texts["en"]).format_map(_Blank(shown))
 
     def severity(self, code: str) -> str:
         return self.rules[code]["severity"]
@@ -252,4 +262,5 @@ def rule_catalog() -> RuleCatalog:
         pii_header_words=frozenset(raw["pii_header_words"]),
         pii_header_phrases=tuple(raw["pii_header_phrases"]),
         pii_header_exclusions=frozenset(raw["pii_header_exclusions"]),
+        details=raw["details"],
     )

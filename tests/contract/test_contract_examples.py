@@ -91,3 +91,13 @@ def test_codes_written_as_their_labels_load_as_the_codes(roster_accepted, kind):
     first, second = (pl.read_parquet(partition / f"version={n}" / "rows.parquet") for n in (1, 2))
     shown = [name for name in first.columns if name != "submission_id"]
     assert second.select(shown).equals(first.select(shown))
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"), [("fr", "ni un XLSX (un ancien classeur Excel 97-2003 (.xls)"), ("pt", "nem XLSX (uma pasta")]
+)
+def test_a_file_format_refusal_says_what_the_file_is_in_the_readers_language(roster_accepted, lang, said):
+    result = roster_accepted.submit(EXAMPLES["training"] / "invalid-FILE_FORMAT.xls", "AR-ANSES", "training",
+                                    "2026-Q2", "--lang", lang)  # fmt: skip
+    (issue,) = result.receipt["issues"]
+    assert said in issue["message"] and "old Excel" not in issue["message"]

@@ -12,7 +12,7 @@ import polars as pl
 from pipelines.intake.reading.arrow_csv import arrow_chunks
 from pipelines.intake.reading.batching import rebatch, widened
 from pipelines.intake.reading.detection import refuse_binary_file
-from pipelines.intake.reading.errors import EncodingGuessWrong, FastReaderGaveUp, FileRefused
+from pipelines.intake.reading.errors import EncodingGuessWrong, FastReaderGaveUp, refused
 from pipelines.intake.reading.polars_csv import polars_pieces, read_in_pieces
 from pipelines.intake.reading.python_csv import python_chunks
 
@@ -42,7 +42,7 @@ def csv_batches(source: Source, batch_rows: int, trimmed: bool) -> Iterator[pl.L
             refuse_binary_file(source.path)  # the rest of the file was not checked piece by piece
             if getattr(problem, "encoding_error", True):
                 if source.encoding_decided:
-                    raise FileRefused("FILE_ENCODING", detail=str(problem)) from problem
+                    raise refused("FILE_ENCODING", "undecodable", error=str(problem)) from problem
                 source.decide_encoding()  # refuses a file mixing encodings
         reader = _with_last_row(widened(rebatch(python_chunks(source, after_row=last_row), batch_rows), width))
 

@@ -11,20 +11,20 @@ from pathlib import Path
 
 import charset_normalizer
 
-from pipelines.intake.reading.errors import FileRefused
+from pipelines.intake.reading.errors import refused
 
 DELIMITERS = (",", ";", "\t")
 SAMPLE_BYTES = 4 << 20  # what the encoding detector reads of a file that is not UTF-8
 CHUNK_BYTES = 8 << 20  # what polars parses at a time
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]{1,3}")
-MAGIC = {
-    b"%PDF": "PDF document",
-    b"\xd0\xcf\x11\xe0": "old Excel 97-2003 (.xls) or other Office binary file",
-    b"\x1f\x8b": "gzip archive",
-    b"\x89PNG": "PNG image",
-    b"\xff\xd8\xff": "JPEG image",
-    b"Rar!": "RAR archive",
-    b"7z\xbc\xaf": "7-Zip archive",
+MAGIC = {  # the first bytes of a file that is no CSV or XLSX -> what it is (rules.yaml `details`)
+    b"%PDF": "pdf",
+    b"\xd0\xcf\x11\xe0": "xls",
+    b"\x1f\x8b": "gzip",
+    b"\x89PNG": "png",
+    b"\xff\xd8\xff": "jpeg",
+    b"Rar!": "rar",
+    b"7z\xbc\xaf": "7z",
 }
 
 
@@ -33,7 +33,7 @@ MAGIC = {
 # before.
 def refuse_binary(data: bytes) -> None:
     if b"\x00" in data:
-        raise FileRefused("FILE_FORMAT", detail="binary content")
+        raise refused("FILE_FORMAT", "binary")
 
 
 def refuse_binary_file(path: Path) -> None:
@@ -68,14 +68,12 @@ def whole_file_encoding(path: Path) -> str:
             except UnicodeDecodeError:
                 first_bad = offset
     if _mixes_utf8(path):
-        raise FileRefused(
-            "FILE_ENCODING", detail=f"UTF-8 and Windows-1252 text mixed in one file (byte {first_bad + 1})"
-        )
+        raise refused("FILE_ENCODING", "mixed_encoding", byte=first_bad + 1)
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     match = charset_normalizer.from_bytes(sample, cp_isolation=["cp1252", "latin_1"]).best()
     if match is None:
-        raise FileRefused("FILE_ENCODING", detail=f"not UTF-8, Windows-1252 or Latin-1 (byte {first_bad + 1})")
+        raise refused("FILE_ENCODING", "unknown_encoding", byte=first_bad + 1)
     return "windows-1252" if match.encoding == "cp1252" else "latin-1"
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipelines.contract.model import rule_catalog
+
 
 class EncodingGuessWrong(Exception):
     """A byte beyond the head contradicts the encoding guessed from it."""
@@ -19,14 +21,20 @@ class FileRefused(Exception):
         self.details = details
 
 
+def refused(rule: str, detail: str, **values: Any) -> FileRefused:
+    """FileRefused whose detail the receipt words in its reader's language (rules.yaml `details`);
+    `details["detail"]` keeps the English, for logs."""
+    return FileRefused(rule, detail=rule_catalog().detail(detail, "en", **values), detail_key=detail,
+                       detail_values=values)  # fmt: skip
+
+
 # Columns a file may fill: every contract column and hundreds of others, far below what makes a
 # frame of that many columns costly (about 30 KB of memory each), and below Excel's 16,384.
 MAX_COLUMNS = 1_000
 
 
 def too_wide(row: int, width: int) -> FileRefused:
-    return FileRefused("FILE_FORMAT", detail=f"row {row} has a value in column {width:,}, and a file may fill "
-                                             f"at most {MAX_COLUMNS:,} columns")  # fmt: skip
+    return refused("FILE_FORMAT", "too_wide", row=row, width=width, limit=MAX_COLUMNS)
 
 
 class FastReaderGaveUp(Exception):

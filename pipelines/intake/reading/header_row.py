@@ -8,7 +8,7 @@ from typing import Any
 
 from pipelines.contract.model import Contract, normalise_header
 from pipelines.intake.reading.cells import cell_text
-from pipelines.intake.reading.errors import MAX_COLUMNS, FileRefused, too_wide
+from pipelines.intake.reading.errors import MAX_COLUMNS, FileRefused, refused, too_wide
 
 HEADER_SEARCH_ROWS = 30
 
@@ -23,7 +23,7 @@ def numbered(reader, limit_non_blank: int) -> Iterator[tuple[int, list[Any]]]:
             if found >= limit_non_blank:
                 return
     except csv.Error as error:
-        raise FileRefused("FILE_FORMAT", detail=f"CSV could not be parsed: {error}") from error
+        raise refused("FILE_FORMAT", "csv_unparsable", error=str(error)) from error
 
 
 def header_matches(record: list[Any], contract: Contract) -> int:

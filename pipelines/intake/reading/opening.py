@@ -20,7 +20,7 @@ from pipelines.intake.reading.detection import (
     sniff_delimiter,
     whole_file_encoding,
 )
-from pipelines.intake.reading.errors import FileRefused
+from pipelines.intake.reading.errors import FileRefused, refused
 from pipelines.intake.reading.header_row import HEADER_SEARCH_ROWS, find_header, header_matches, numbered
 from pipelines.intake.reading.polars_csv import read_in_pieces
 from pipelines.intake.reading.source import Source
@@ -39,11 +39,11 @@ def open_submission(path: Path, contract: Contract) -> Source:
         return _open_xlsx(path, contract)
     for magic, description in MAGIC.items():
         if head.startswith(magic):
-            raise FileRefused("FILE_FORMAT", detail=description)
+            raise refused("FILE_FORMAT", description)
     if not head.strip() and len(head) < HEAD_BYTES:
         raise FileRefused("FILE_EMPTY")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or looks_utf16(head):
-        raise FileRefused("FILE_ENCODING", detail='UTF-16 text, as Excel\'s "Unicode text" saves it')
+        raise refused("FILE_ENCODING", "utf16")
     refuse_binary(head)
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=False)

@@ -13,12 +13,11 @@ import polars as pl
 
 from pipelines.intake.reading.batching import trimmed_non_blank
 from pipelines.intake.reading.detection import CHUNK_BYTES, refuse_binary
-from pipelines.intake.reading.errors import FastReaderGaveUp, FileRefused
+from pipelines.intake.reading.errors import FastReaderGaveUp, refused
 
 if TYPE_CHECKING:
     from pipelines.intake.reading.source import Source
 
-UNCLOSED_QUOTE = 'a quote (") opens a value that is never closed, so every line after it would be one value'
 LONGEST_PIECE = 8 * CHUNK_BYTES  # no line break outside quotes within this: Python's reader goes on
 
 
@@ -102,5 +101,5 @@ def _record_pieces(path: Path, offset: int) -> Iterator[bytes]:
             data = b""
     if data:
         if (quotes_before + data.count(b'"')) % 2:
-            raise FileRefused("FILE_FORMAT", detail=UNCLOSED_QUOTE)
+            raise refused("FILE_FORMAT", "unclosed_quote")
         yield data

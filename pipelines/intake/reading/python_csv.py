@@ -13,7 +13,7 @@ import polars as pl
 
 from pipelines.intake.reading.batching import chunked
 from pipelines.intake.reading.detection import python_codec
-from pipelines.intake.reading.errors import EncodingGuessWrong, FileRefused
+from pipelines.intake.reading.errors import EncodingGuessWrong, refused
 from pipelines.intake.reading.polars_csv import LONGEST_PIECE
 
 if TYPE_CHECKING:
@@ -35,6 +35,6 @@ def python_chunks(source: Source, after_row: int, chunk_rows: int = 50_000) -> I
             records = csv.reader(stream, delimiter=source.delimiter)
             yield from chunked(([cell.strip() for cell in record] for record in records), after_row, chunk_rows)
     except csv.Error as error:
-        raise FileRefused("FILE_FORMAT", detail=f"CSV could not be parsed: {error}") from error
+        raise refused("FILE_FORMAT", "csv_unparsable", error=str(error)) from error
     except UnicodeDecodeError as error:
         raise EncodingGuessWrong(str(error)) from error

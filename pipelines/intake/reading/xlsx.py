@@ -16,7 +16,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from pipelines.contract.model import normalise_header
 from pipelines.intake.reading.batching import chunked
 from pipelines.intake.reading.cells import cell_text
-from pipelines.intake.reading.errors import FileRefused
+from pipelines.intake.reading.errors import FileRefused, refused
 
 if TYPE_CHECKING:
     from pipelines.intake.reading.source import Source
@@ -28,9 +28,9 @@ def workbook(path: Path) -> Iterator[Any]:
         try:
             book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError) as error:
-            raise FileRefused("FILE_FORMAT", detail="a ZIP file that is not an Excel workbook") from error
+            raise refused("FILE_FORMAT", "zip_not_workbook") from error
         except Exception as error:  # any other failure to load a part (checked well formed) makes it unreadable
-            raise FileRefused("FILE_FORMAT", detail=f"a damaged Excel workbook: {type(error).__name__}") from error
+            raise refused("FILE_FORMAT", "damaged_workbook", what=type(error).__name__) from error
         try:
             yield book
         finally:
@@ -56,7 +56,7 @@ def sheet_rows(sheet) -> Iterator[tuple]:
     try:
         yield from sheet.iter_rows(min_row=1, values_only=True)
     except Exception as error:  # a damaged sheet: any parser error means the workbook cannot be read
-        raise FileRefused("FILE_FORMAT", detail="a damaged Excel workbook") from error
+        raise refused("FILE_FORMAT", "damaged_workbook", what=type(error).__name__) from error
 
 
 def xlsx_chunks(source: Source, chunk_rows: int = 20_000) -> Iterator[pl.DataFrame]:

@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 from xml.parsers import expat
 
-from pipelines.intake.reading.errors import FileRefused
+from pipelines.intake.reading.errors import FileRefused, refused
 
 EXCEL_CELL_LIMIT = 32_767  # characters in one cell: Excel writes no more (its specifications and limits)
 MAX_PARTS = 10_000
@@ -30,11 +30,11 @@ class _Refusal(Exception):
 
 
 def _damaged(detail: str) -> FileRefused:
-    return FileRefused("FILE_FORMAT", detail=f"a damaged Excel workbook: {detail}")
+    return refused("FILE_FORMAT", "damaged_workbook", what=detail)
 
 
 def _unreadable(detail: str) -> FileRefused:
-    return FileRefused("FILE_FORMAT", detail=f"an Excel workbook too big to read: {detail}")
+    return refused("FILE_FORMAT", "workbook_too_big", what=detail)
 
 
 def check_workbook(path: Path) -> None:

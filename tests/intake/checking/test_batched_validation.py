@@ -359,7 +359,7 @@ def test_a_nul_byte_past_the_head_refuses_the_whole_file(tmp_path, monkeypatch, 
     path = _write_csv(tmp_path / "nul.csv", rows, encoding=encoding, extra=extra)
     assert path.stat().st_size > opening.HEAD_BYTES
     result = validate_file(path, TRAINING, PERIOD, batch_rows=1000)
-    assert [(issue.rule, issue.params) for issue in result.issues] == [("FILE_FORMAT", {"detail": "binary content"})]
+    assert [(issue.rule, issue.params["detail"]) for issue in result.issues] == [("FILE_FORMAT", "binary content")]
     assert result.row_issues.is_empty()
 
 
@@ -377,7 +377,7 @@ def test_a_nul_byte_is_refused_when_the_sample_changes_the_encoding(tmp_path):
         for row in rows:
             writer.writerow([row[name] for name in HEADER])
     result = validate_file(path, TRAINING, PERIOD, keep_rows=True)
-    assert [(issue.rule, issue.params) for issue in result.issues] == [("FILE_FORMAT", {"detail": "binary content"})]
+    assert [(issue.rule, issue.params["detail"]) for issue in result.issues] == [("FILE_FORMAT", "binary content")]
 
 
 @pytest.mark.parametrize("batch_rows", [7, WHOLE_FILE])

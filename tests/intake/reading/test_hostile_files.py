@@ -116,7 +116,7 @@ def test_a_quote_that_never_closes_gets_a_receipt(ciess, tmp_path, encoding):
     submitted = ciess.submit(path, kind="staffing")
     assert submitted.exit_code == 1 and submitted.receipt["status"] == "REJECTED"
     (issue,) = submitted.receipt["issues"]
-    assert issue["rule"] == "FILE_FORMAT" and "never closed" in issue["message"]
+    assert issue["rule"] == "FILE_FORMAT" and "nunca se cierra" in issue["message"]  # AR-ANSES reads Spanish
 
 
 FORMULAS = ['=HYPERLINK("http://example.com","x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]
@@ -181,4 +181,5 @@ def test_a_value_beyond_the_thousandth_column_refuses_the_file(ciess, tmp_path):
     assert submitted.exit_code == 1 and submitted.receipt["status"] == "REJECTED"
     (issue,) = submitted.receipt["issues"]
     column = len(valid_rows()[3]) + 1_500
-    assert issue["rule"] == "FILE_FORMAT" and f"row 4 has a value in column {column:,}" in issue["message"]
+    in_spanish = f"{column:,}".replace(",", ".")  # AR-ANSES reads Spanish, thousands with a point
+    assert issue["rule"] == "FILE_FORMAT" and f"la fila 4 tiene un valor en la columna {in_spanish}" in issue["message"]
