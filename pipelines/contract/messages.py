@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.common.periods import Period
 from pipelines.contract.issues import Issue
-from pipelines.contract.model import Contract, rule_catalog
+from pipelines.contract.model import Contract, load_contract, rule_catalog
 
 
 def _number(value: float | None) -> str:
@@ -62,4 +62,6 @@ def describe(issue: Issue, contract: Contract, period: Period, lang: str) -> str
         values.setdefault("column", issue.column or "")
     values["expected"] = expected_text(issue, contract, period, lang)
     values["kind"] = contract.labels.get(lang, contract.kind)
+    if "other_kind" in issue.params:  # the file is another kind's
+        values["other"] = load_contract(issue.params["other_kind"]).labels.get(lang, issue.params["other_kind"])
     return catalog.message(issue.rule, lang, variant=issue.variant, **values)

@@ -101,3 +101,35 @@ def test_a_file_format_refusal_says_what_the_file_is_in_the_readers_language(ros
                                     "2026-Q2", "--lang", lang)  # fmt: skip
     (issue,) = result.receipt["issues"]
     assert said in issue["message"] and "old Excel" not in issue["message"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "as_kind", "words"),
+    [
+        ("training", "staffing", "parece un archivo de Actividades"),
+        ("staffing", "training", "parece un archivo de Plantilla"),
+    ],
+)
+def test_a_file_of_the_other_kind_gets_one_message_that_says_so(roster_accepted, sent, as_kind, words):
+    result = roster_accepted.submit(EXAMPLES[sent] / "valid.csv", kind=as_kind, period="2026-Q3")
+    assert result.receipt["status"] == "REJECTED" and result.receipt["rule_counts"] == {"COLUMN_MISSING": 1}
+    (issue,) = result.receipt["issues"]
+    assert words in issue["message"]
+
+
+def test_a_file_whose_dates_all_fall_in_another_quarter_says_which(roster_accepted, tmp_path):
+    """The training example's dates span 2026-Q1 to 2026-Q3: sent for another quarter, its rows are
+    out of the period but no one quarter holds them all. Moved into 2026-Q1, they all fall there."""
+    spanning = roster_accepted.submit(EXAMPLES["training"] / "valid.csv", period="2026-Q3")
+    whole_file = [issue for issue in spanning.receipt["issues"] if issue["row"] is None]
+    assert "DATE_OUT_OF_PERIOD" not in {issue["rule"] for issue in whole_file}
+    text = (EXAMPLES["training"] / "valid.csv").read_text(encoding="utf-8")
+    for month in ("04", "05", "06", "09"):
+        text = text.replace(f"2026-{month}-", "2026-02-")
+    earlier = tmp_path / "training-q1.csv"
+    earlier.write_text(text.replace("2026-02-30", "2026-02-27"), encoding="utf-8")
+    result = roster_accepted.submit(earlier, period="2026-Q2")
+    summary = [issue for issue in result.receipt["issues"] if issue["row"] is None]
+    assert [issue["rule"] for issue in summary] == ["DATE_OUT_OF_PERIOD"]
+    assert "2026-Q1" in summary[0]["message"] and "2026-Q2" in summary[0]["message"]
+    assert result.receipt["rule_counts"]["DATE_OUT_OF_PERIOD"] > 1  # the rows' own issues stay

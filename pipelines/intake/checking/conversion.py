@@ -254,6 +254,18 @@ class BatchPlan:
         failing = pl.col("__kept") & pl.any_horizontal(self._flag_names)
         return derived.filter(failing).select("row", *self._flag_names, *text)
 
+    def date_span(self, derived: pl.LazyFrame) -> pl.LazyFrame:
+        """The earliest and the latest date of the batch, over every date column (one row)."""
+        dates = [column.name for column in self.contract.columns if column.type == "date"]
+        if not dates:
+            return derived.select(first=pl.lit(None, pl.Date), last=pl.lit(None, pl.Date))
+        return derived.select(first=pl.min_horizontal(pl.col(dates).min()), last=pl.max_horizontal(pl.col(dates).max()))
+
+    def flags_rule(self, failing: pl.DataFrame, rule: str) -> bool:
+        """Whether a flag of `rule` is set in `failing`."""
+        names = [name for name, (code, _, _) in zip(self._flag_names, self.flags, strict=True) if code == rule]
+        return bool(names) and failing.select(pl.any_horizontal(names).any()).item()
+
     def has_errors(self, failing: pl.DataFrame) -> bool:
         """Whether a flag of an error rule is set in `failing`."""
         return bool(self._error_flags) and failing.select(pl.any_horizontal(self._error_flags).any()).item()

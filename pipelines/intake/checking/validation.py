@@ -13,11 +13,12 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import polars as pl
 
-from pipelines.common.periods import Period
+from pipelines.common.periods import Period, period_of
 from pipelines.contract.issues import Issue, compact
 from pipelines.contract.model import Column, Contract, rule_catalog
 from pipelines.contract.rule_expressions import rule_expression
@@ -160,6 +161,7 @@ def _check_batches(
     clean = True
     wants_rows = on_batch is not None or keep_rows
     keys = KeyIndex(contract, source.path.stat().st_size, scratch)
+    span = _DateSpan()
     with keys, ThreadPoolExecutor(CHECKING, thread_name_prefix="check") as pool:
         checking: deque[Future] = deque()
 
@@ -170,6 +172,7 @@ def _check_batches(
                 "rows": plan.rows(derived),
                 "failing": plan.failing(derived),
                 "keys": keys.spilled(derived, plan.text),
+                "span": plan.date_span(derived),
             }
             if wants_typed:
                 plans["typed"] = plan.typed_rows(derived)
@@ -183,7 +186,9 @@ def _check_batches(
             if "filled" in got:
                 columns.saw(got["filled"])
             result.rows += got["rows"].item()
+            span.add(*got["span"].row(0))
             if got["failing"].height:
+                span.out_of_period = span.out_of_period or plan.flags_rule(got["failing"], "DATE_OUT_OF_PERIOD")
                 failing.append(compact(got["failing"]))  # a few rows: their text no longer holds the batch
                 clean = clean and not plan.has_errors(got["failing"])
                 if sum(frame.height for frame in failing) >= WORDED_AT_ONCE:
@@ -210,9 +215,35 @@ def _check_batches(
     if result.rows == 0:
         raise FileRefused("FILE_EMPTY")
     result.issues.extend(columns.header_map(contract).issues)  # with every column's content now seen
+    result.issues.extend(span.summary(period))
     result.runs = [run for pieces in (worded, handed, duplicates) if (run := sorted_run(pieces)) is not None]
     if keep_rows and not result.has_errors:
         result.typed = pl.concat(kept)
+
+
+@dataclass
+class _DateSpan:
+    """The earliest and latest date of a file, and whether a row was out of the period: a file whose
+    dates all fall in one other quarter gets one summary line naming it, on top of its row issues
+    (it was most likely sent for the wrong quarter)."""
+
+    first: date | None = None
+    last: date | None = None
+    out_of_period: bool = False
+
+    def add(self, first: date | None, last: date | None) -> None:
+        if first is not None:
+            self.first = first if self.first is None else min(self.first, first)
+        if last is not None:
+            self.last = last if self.last is None else max(self.last, last)
+
+    def summary(self, period: Period) -> list[Issue]:
+        if not self.out_of_period or self.first is None or self.last is None:
+            return []
+        quarter = period_of(self.first)
+        if quarter != period_of(self.last) or quarter == period:
+            return []
+        return [Issue("DATE_OUT_OF_PERIOD", variant="whole_file", params={"found": str(quarter)})]
 
 
 class _ColumnsSeen:

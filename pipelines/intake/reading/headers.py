@@ -3,7 +3,8 @@
 Headers match case-, accent-, space- and underscore-insensitively against the canonical names,
 their en/es/pt/fr labels and aliases (all from the contract). The result says which file column
 feeds which contract column, and the file-level issues: COLUMN_MISSING, COLUMN_DUPLICATE,
-PII_COLUMN, COLUMN_UNKNOWN.
+PII_COLUMN, COLUMN_UNKNOWN. A file whose header is another kind's gets one COLUMN_MISSING that says
+so ("this looks like a training file") instead of an issue per column.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipelines.contract.issues import Issue
-from pipelines.contract.model import Contract, header_words, normalise_header, rule_catalog
+from pipelines.contract.model import KINDS, Contract, header_words, load_contract, normalise_header, rule_catalog
 
 
 @dataclass
@@ -64,4 +65,25 @@ def map_headers(headers: list[str], contract: Contract, has_data: list[bool], sa
     for column in contract.columns:
         if column.required and column.name not in seen:
             result.issues.append(Issue("COLUMN_MISSING", column=column.name))
+    other = other_kind(headers, contract, seen)
+    if other:
+        kept = [issue for issue in result.issues if issue.rule not in ("COLUMN_MISSING", "COLUMN_UNKNOWN")]
+        result.issues = [Issue("COLUMN_MISSING", variant="other_kind", params={"other_kind": other}), *kept]
     return result
+
+
+def other_kind(headers: list[str], contract: Contract, seen: dict[str, list[int]]) -> str | None:
+    """The kind whose contract the header is, when it is not this one's: every required column of
+    the other kind is there, and most of this kind's required columns are not."""
+    required = [column.name for column in contract.columns if column.required]
+    if 2 * sum(name in seen for name in required) > len(required):
+        return None
+    keys = {normalise_header(header) for header in headers}
+    for kind in KINDS:
+        if kind == contract.kind:
+            continue
+        theirs = load_contract(kind)
+        found = {theirs.header_index.get(key) for key in keys}
+        if all(column.name in found for column in theirs.columns if column.required):
+            return kind
+    return None
