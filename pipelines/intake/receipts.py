@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import string
 from pathlib import Path
 from typing import Any
 
@@ -194,12 +195,33 @@ def headline(receipt: dict[str, Any], contract: Contract, lang: str, deadline: s
 
 def first_problems(receipt: dict[str, Any], contract: Contract, lang: str) -> list[dict[str, Any]]:
     """Errors before warnings, in row order: what a person should fix first, each column named by
-    its label in `lang` (`column_label`)."""
+    its label in `lang` (`column_label`) and each message in `lang` where it can be worded again
+    (`message_in`)."""
     ordered = sorted(receipt["issues"], key=lambda r: (r["severity"] != "error", r["row"] or 0))
+    period = Period.parse(receipt["period"])
     return [
-        {**record, "column_label": column_label(contract, record["column"], lang)}
+        {**record, "column_label": column_label(contract, record["column"], lang),
+         "message": message_in(record, contract, period, lang)}
         for record in ordered[:ISSUES_SHOWN_IN_TEXT]
-    ]
+    ]  # fmt: skip
+
+
+# What a row issue's message may hold that its record (rule, row, column, value) gives back.
+_FROM_THE_RECORD = {"column", "value", "expected", "kind", "accepted", "period", "period_start", "period_end",
+                    "max_birth_year"}  # fmt: skip
+
+
+def message_in(record: dict[str, Any], contract: Contract, period: Period, lang: str) -> str:
+    """A receipt's issue in `lang`, for a reader of another language than the receipt's: a row
+    issue whose message needs nothing but its record is worded again; any other keeps the words
+    it was written with (they name what only the intake saw: a detail, a first row, a header)."""
+    if record["row"] is None:
+        return record["message"]
+    template = rule_catalog().rules[record["rule"]]["message"]["en"]
+    if not {name for _, name, _, _ in string.Formatter().parse(template) if name} <= _FROM_THE_RECORD:
+        return record["message"]
+    issue = Issue(record["rule"], row=record["row"], column=record["column"], value=record["value"])
+    return describe(issue, contract, period, lang)
 
 
 def column_label(contract: Contract, column: str | None, lang: str) -> str:
