@@ -240,4 +240,3 @@ def test_a_killed_build_leaves_no_process_behind(built):
         assert not left, f"still running after the build was killed: {left}"
     finally:
         subprocess.run(["pkill", "-KILL", "-s", str(build.pid)], check=False)
-    assert built.run("build").exit_code == 0  # and the next build publishes as usual
