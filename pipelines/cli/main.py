@@ -153,7 +153,7 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     click.echo(render(result.columns, result.rows, "table"))
     click.echo(f'Query the marts: ciess --home {settings.home} query "select * from final_capacity_by_subregion"')
 
-    from pipelines.reports.regional import produce, reports_dir
+    from pipelines.reports.regional import index_name, produce, reports_dir
 
     files = []
     for period in (reviewed, latest):
@@ -162,7 +162,8 @@ def demo_command(settings: Settings, scale: float | None) -> None:
             settings, Period.parse(period), progress=lambda line: click.echo(f"  writing {line}", err=True)
         )
     click.echo(f"\n{len(files)} regional summaries (HTML and PDF) of {reviewed} (FINAL) and {latest} (PROVISIONAL):")
-    click.echo(f"  {reports_dir(settings) / 'index.html'}")
+    click.echo(f"  {reports_dir(settings) / index_name('en')}")
+    click.echo(f"  (in Spanish, Portuguese, French: {', '.join(index_name(lang) for lang in ('es', 'pt', 'fr'))})")
 
 
 @cli.command("build")
