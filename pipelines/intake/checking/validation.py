@@ -172,7 +172,6 @@ def _check_batches(
                 "rows": plan.rows(derived),
                 "failing": plan.failing(derived),
                 "keys": keys.spilled(derived, plan.text),
-                "span": plan.date_span(derived),
             }
             if wants_typed:
                 plans["typed"] = plan.typed_rows(derived)
@@ -186,9 +185,9 @@ def _check_batches(
             if "filled" in got:
                 columns.saw(got["filled"])
             result.rows += got["rows"].item()
-            span.add(*got["span"].row(0))
             if got["failing"].height:
-                span.out_of_period = span.out_of_period or plan.flags_rule(got["failing"], "DATE_OUT_OF_PERIOD")
+                span.add(*plan.date_span(got["failing"], "DATE_OUT_OF_PERIOD"))
+                got["failing"] = plan.without_dates(got["failing"])
                 failing.append(compact(got["failing"]))  # a few rows: their text no longer holds the batch
                 clean = clean and not plan.has_errors(got["failing"])
                 if sum(frame.height for frame in failing) >= WORDED_AT_ONCE:
@@ -215,7 +214,7 @@ def _check_batches(
     if result.rows == 0:
         raise FileRefused("FILE_EMPTY")
     result.issues.extend(columns.header_map(contract).issues)  # with every column's content now seen
-    result.issues.extend(span.summary(period))
+    result.issues.extend(span.summary(period, result.rows))
     result.runs = [run for pieces in (worded, handed, duplicates) if (run := sorted_run(pieces)) is not None]
     if keep_rows and not result.has_errors:
         result.typed = pl.concat(kept)
@@ -223,22 +222,23 @@ def _check_batches(
 
 @dataclass
 class _DateSpan:
-    """The earliest and latest date of a file, and whether a row was out of the period: a file whose
-    dates all fall in one other quarter gets one summary line naming it, on top of its row issues
-    (it was most likely sent for the wrong quarter)."""
+    """The rows out of the period (DATE_OUT_OF_PERIOD) and the earliest and latest of their dates: a
+    file whose every row is out of the period, its dates all in one other quarter, gets one summary
+    line naming that quarter on top of its row issues (it was most likely sent for the wrong one)."""
 
+    rows: int = 0
     first: date | None = None
     last: date | None = None
-    out_of_period: bool = False
 
-    def add(self, first: date | None, last: date | None) -> None:
+    def add(self, rows: int, first: date | None, last: date | None) -> None:
+        self.rows += rows
         if first is not None:
             self.first = first if self.first is None else min(self.first, first)
         if last is not None:
             self.last = last if self.last is None else max(self.last, last)
 
-    def summary(self, period: Period) -> list[Issue]:
-        if not self.out_of_period or self.first is None or self.last is None:
+    def summary(self, period: Period, rows: int) -> list[Issue]:
+        if self.rows < rows or self.first is None or self.last is None:
             return []
         quarter = period_of(self.first)
         if quarter != period_of(self.last) or quarter == period:
