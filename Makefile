@@ -63,9 +63,9 @@ check-defs: $(STAMP) $(MANIFEST) dagster-home
 test: $(STAMP) $(MANIFEST) lint check-defs
 	$(BIN)/pytest -n 2 -q
 
-# While you work: every test but those that build a warehouse (marked `warehouse`), in under a minute.
+# While you work: every test but those that build a warehouse (`warehouse`) or run many cases of one property (`long`), in under a minute.
 test-fast: $(STAMP) $(MANIFEST)
-	$(BIN)/pytest -n 2 -q -m "not warehouse"
+	$(BIN)/pytest -n 2 -q -m "not warehouse and not long"
 
 # Re-create the full lock from the pins in pyproject.toml in a throw-away venv.
 lock:

@@ -122,6 +122,7 @@ def _act(home: str, action: str, start, results) -> None:
         results.put((action, str(error)))
 
 
+@pytest.mark.long
 def test_two_reviewers_at_the_same_moment_leave_one_consistent_state(ready: Ciess, tmp_path: Path):
     """Approve and return race for the same READY return, ten times: each time exactly one wins, the
     other is refused with the state the winner left, and the log holds the winner's event only."""

@@ -118,4 +118,4 @@ class ReturnMachine(RuleBasedStateMachine):
 ReturnMachine.TestCase.settings = settings(
     max_examples=80, stateful_step_count=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-test_return_state_follows_the_spec = ReturnMachine.TestCase
+test_return_state_follows_the_spec = pytest.mark.long(ReturnMachine.TestCase)

@@ -42,12 +42,14 @@ def _sent(ciess, tmp_path, fuzzed: FuzzFile) -> None:
     assert ledger_rows(home) == before + 1
 
 
+@pytest.mark.long
 @settings(FUZZ, max_examples=200)
 @given(fuzzed=csv_files(**SMALL))
 def test_every_hostile_csv_gets_a_receipt(ciess, tmp_path, fuzzed):
     _sent(ciess, tmp_path, fuzzed)
 
 
+@pytest.mark.long
 @pytest.mark.filterwarnings("ignore:Workbook contains no:UserWarning")  # openpyxl, on a workbook without styles
 @settings(FUZZ, max_examples=150)
 @given(fuzzed=xlsx_files(**SMALL))

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from pipelines.common.paths import PROJECT_ROOT
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
@@ -21,6 +23,7 @@ KILLS = 10
 ROWS = 150_000  # about a second of `ciess submit` here
 
 
+@pytest.mark.long
 def test_ten_kills_during_intake_leave_a_home_that_agrees_and_takes_the_next_version(ciess, tmp_path):
     def runner(*args):  # doctor and the next submission in-process; the killed one is a process of its own
         result = ciess.run(*args)
