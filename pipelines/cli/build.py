@@ -12,6 +12,7 @@ import re
 import time
 import warnings
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -19,7 +20,7 @@ import filelock
 
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.warehouse import databases
+from pipelines.warehouse import databases, freshness
 from pipelines.warehouse.dictionary import dictionary_path
 
 DAGSTER_CONFIG = "telemetry:\n  enabled: false\n"
@@ -120,7 +121,11 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False, wait: f
             busy = f"another build of this home has been running for over {wait / 60:.0f} minutes; try again later"
             return BuildSummary(success=False, seconds=time.perf_counter() - started, failed_steps=[busy])
     try:
-        return _execute(job, settings, full_refresh, started)
+        taken = freshness.fingerprint(settings, date.today())  # before: what lands during the build is not in
+        summary = _execute(job, settings, full_refresh, started)
+        if summary.published:
+            freshness.record(settings, taken)
+        return summary
     finally:
         lock.release()
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -172,8 +174,9 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     is_flag=True,
     help="Rebuild every institution x period from the lake instead of only what changed (same result).",
 )
+@click.option("--force", is_flag=True, help="Build even when nothing changed since the last publish.")
 @click.pass_obj
-def build_command(settings: Settings, full_refresh: bool) -> None:
+def build_command(settings: Settings, full_refresh: bool, force: bool) -> None:
     """Bring every accepted submission into the warehouse and publish the marts.
 
     Runs the Dagster job `warehouse_build` in this process: the lake and ledger export, `dbt build`
@@ -182,8 +185,18 @@ def build_command(settings: Settings, full_refresh: bool) -> None:
     leaves the previously published database as it was. Exit status 1 when nothing was published.
 
     Builds are incremental: only the institution x period slots whose current roster or training
-    file changed since the last build are read from the lake and computed again.
+    file changed since the last build are read from the lake and computed again. When nothing
+    changed since the last publish (the ledger, the cycle, the final revisions, the code, the
+    settings and the day are the same), the build says so and stops at once: `--force` builds anyway.
     """
+    from pipelines.warehouse.freshness import current_publish
+
+    started = time.perf_counter()
+    if not (force or full_refresh) and (published := current_publish(settings, date.today())):
+        click.echo(f"Nothing new since the last publish: the same submissions, cycle, final revisions, code and day. "
+                   f"The published marts are current: {published}   ({time.perf_counter() - started:.1f} s; "
+                   "`ciess build --force` builds anyway)")  # fmt: skip
+        return
     from pipelines.cli.build import NothingToBuild, build_log, run_build
     from pipelines.warehouse.plausibility import data_docs_index
 

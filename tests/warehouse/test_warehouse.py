@@ -119,6 +119,34 @@ def test_resubmission_replaces_version_1_and_nothing_is_counted_twice(built, tmp
     assert compliance == {"versions": 2, "current_status": "ACCEPTED"}
 
 
+@pytest.mark.warehouse
+def test_a_build_with_nothing_new_says_so_and_runs_nothing(built, tmp_path):
+    published, log = built.home / "warehouse" / "published.duckdb", built.home / "warehouse" / "build.log"
+    before = (published.stat().st_mtime_ns, log.read_text(encoding="utf-8"))
+    again = built.run("build")
+    assert again.exit_code == 0 and "Nothing new since the last publish" in again.output
+    assert (published.stat().st_mtime_ns, log.read_text(encoding="utf-8")) == before  # neither Dagster nor dbt ran
+
+    approved = built.run("review", "approve", "--institution", "AR-ANSES", "--period", PERIOD)
+    assert approved.exit_code == 0, approved.output  # a step of the cycle: the marts of returns change
+    rebuilt = built.run("build")
+    assert "Published:" in rebuilt.stdout and published.stat().st_mtime_ns != before[0]
+    assert "Nothing new" in built.run("build").output
+
+
+def test_the_fingerprint_changes_with_the_day_and_the_settings(tmp_path):
+    from datetime import date
+
+    from pipelines.common.settings import Settings
+    from pipelines.warehouse.freshness import fingerprint
+
+    settings = Settings(home=tmp_path / "home")
+    today = fingerprint(settings, date(2026, 12, 4))
+    assert today == fingerprint(Settings(home=tmp_path / "moved"), date(2026, 12, 4))  # a home moved whole
+    assert today != fingerprint(settings, date(2026, 12, 5))  # lateness is against today's date
+    assert today != fingerprint(Settings(home=settings.home, deadline_days=30), date(2026, 12, 4))
+
+
 def test_query_before_any_build_says_what_to_do(ciess):
     result = ciess.run("query", "select 1")
     assert result.exit_code == 2

@@ -1,0 +1,132 @@
+"""Whether the published marts are already what a build would publish: the same ledger (every
+submission, explanation, review and lock), the same lake, the same final revisions, the same code and dbt
+manifest, the same settings and the same day (a submission's compliance depends on today's date
+against its deadline). `ciess build` then says so and starts neither Dagster nor dbt.
+
+The fingerprint is taken before a build starts and recorded once it has published, so a file
+that lands during a build makes the next build run."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import filelock
+
+from pipelines.common.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from pipelines.common.settings import Settings
+from pipelines.contract.model import KINDS
+from pipelines.warehouse import databases
+from pipelines.warehouse.final_figures import final_dir
+
+CODE_FOLDERS = ("pipelines", "schemas", "sources", "dbt_project")
+CODE_SUFFIXES = {".py", ".yaml", ".yml", ".sql", ".csv", ".j2", ".json"}
+NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages"}  # dbt's target/manifest.json is added by name
+
+
+def fingerprint(settings: Settings, today: date) -> dict[str, str]:
+    return {
+        "ledger": _ledger(settings.ledger_path),
+        # the submissions' rows (the build writes the lake's other tables, and an empty one per kind)
+        "lake": "".join(_listing(settings.lake_dir / kind, "rows.parquet") for kind in KINDS),
+        "final": _listing(final_dir(settings)),
+        "code": _code(),
+        # not the home's path: a home copied or moved whole publishes the same marts
+        "settings": json.dumps({k: str(v) for k, v in asdict(settings).items() if k != "home"}, sort_keys=True),
+        "day": today.isoformat(),
+    }
+
+
+def fingerprint_path(settings: Settings) -> Path:
+    return databases.warehouse_dir(settings) / "published.fingerprint.json"
+
+
+def unchanged_since_publish(settings: Settings, now: dict[str, str]) -> bool:
+    """The last publish was taken from `now`, and its database is still the one it wrote, whole."""
+    recorded = fingerprint_path(settings)
+    if not recorded.exists() or not databases.published_database(settings).exists():
+        return False
+    try:
+        if json.loads(recorded.read_text(encoding="utf-8")) != {**now, "published": _published(settings)}:
+            return False
+        databases.open_published(settings).close()
+    except (OSError, ValueError, databases.NothingPublished):
+        return False
+    return True
+
+
+def record(settings: Settings, taken: dict[str, str]) -> None:
+    """What the publish just made was taken from `taken` (and the database it wrote)."""
+    text = json.dumps({**taken, "published": _published(settings)}, indent=1)
+    fingerprint_path(settings).write_text(text, encoding="utf-8")
+
+
+def _published(settings: Settings) -> str:
+    stat = databases.published_database(settings).stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def current_publish(settings: Settings, today: date) -> Path | None:
+    """The published database when no build is running and nothing changed since it was published
+    (a build would publish the same marts), else None."""
+    lock = filelock.FileLock(databases.warehouse_dir(settings) / "build.lock")
+    if not databases.warehouse_dir(settings).exists():
+        return None
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        return None  # a build is running: the caller waits for it
+    try:
+        return (
+            databases.published_database(settings)
+            if unchanged_since_publish(settings, fingerprint(settings, today))
+            else None
+        )
+    finally:
+        lock.release()
+
+
+def _ledger(path: Path) -> str:
+    """Every row of every table of the ledger's database (submissions, the cycle's log, explanations)."""
+    digest = hashlib.sha256()
+    if not path.exists():
+        return ""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        tables = [
+            row[0] for row in connection.execute("select name from sqlite_master where type = 'table' order by 1")
+        ]
+        for table in tables:
+            digest.update(table.encode())
+            for row in connection.execute(f'select * from "{table}" order by rowid'):
+                digest.update(repr(row).encode())
+    return digest.hexdigest()
+
+
+def _listing(folder: Path, pattern: str = "*") -> str:
+    if not folder.exists():
+        return ""
+    entries = sorted(
+        f"{path.relative_to(folder)}:{path.stat().st_size}:{path.stat().st_mtime_ns}"
+        for path in folder.rglob(pattern)
+        if path.is_file()
+    )
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+def _code() -> str:
+    digest = hashlib.sha256()
+    files = [DBT_PROJECT_DIR / "target" / "manifest.json"]
+    for name in CODE_FOLDERS:
+        files += [
+            path for path in (PROJECT_ROOT / name).rglob("*")
+            if path.suffix in CODE_SUFFIXES and path.is_file() and not NOT_CODE & set(path.parts)
+        ]  # fmt: skip
+    for path in sorted(set(files)):
+        if path.exists():
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
