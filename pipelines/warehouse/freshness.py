@@ -1,6 +1,7 @@
 """Whether the published marts are already what a build would publish: the same ledger (every
-submission, explanation, review and lock), the same lake, the same final revisions, the same code and dbt
-manifest, the same settings and the same day (a submission's compliance depends on today's date
+submission, explanation, review and lock), the same lake, the same final revisions, the same code
+(the package, the contracts, the dbt project) and versions of dbt, Dagster, DuckDB and polars, the
+same settings and the same day (a submission's compliance depends on today's date
 against its deadline). `ciess build` then says so and starts neither Dagster nor dbt.
 
 The fingerprint is taken before a build starts and recorded once it has published, so a file
@@ -13,11 +14,12 @@ import json
 import sqlite3
 from dataclasses import asdict
 from datetime import date
+from importlib.metadata import version
 from pathlib import Path
 
 import filelock
 
-from pipelines.common.paths import DBT_PROJECT_DIR, PROJECT_ROOT
+from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS
 from pipelines.warehouse import databases
@@ -25,7 +27,7 @@ from pipelines.warehouse.final_figures import final_dir
 
 CODE_FOLDERS = ("pipelines", "schemas", "sources", "dbt_project")
 CODE_SUFFIXES = {".py", ".yaml", ".yml", ".sql", ".csv", ".j2", ".json"}
-NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages"}  # dbt's target/manifest.json is added by name
+NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages"}
 
 
 def fingerprint(settings: Settings, today: date) -> dict[str, str]:
@@ -119,7 +121,11 @@ def _listing(folder: Path, pattern: str = "*") -> str:
 
 def _code() -> str:
     digest = hashlib.sha256()
-    files = [DBT_PROJECT_DIR / "target" / "manifest.json"]
+    # dbt's manifest is made of the project's files (below) by the installed versions; its bytes
+    # change with every parse (invocation, timestamps), so the versions are what is compared
+    for package in ("dbt-core", "dbt-duckdb", "dagster", "dagster-dbt", "duckdb", "polars"):
+        digest.update(f"{package}={version(package)}".encode())
+    files = []
     for name in CODE_FOLDERS:
         files += [
             path for path in (PROJECT_ROOT / name).rglob("*")
