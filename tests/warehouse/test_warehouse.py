@@ -252,7 +252,7 @@ def _session_processes(session: int) -> dict[int, str]:
 def test_a_killed_build_leaves_no_process_behind(built):
     ciess_command = Path(sys.executable).with_name("ciess")
     build = subprocess.Popen(
-        [str(ciess_command), "--home", str(built.home), "build"],
+        [str(ciess_command), "--home", str(built.home), "build", "--force"],  # a real build, past the no-op
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     try:
