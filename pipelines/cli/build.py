@@ -121,10 +121,13 @@ def run_build(settings: Settings, say=print, full_refresh: bool = False, wait: f
             busy = f"another build of this home has been running for over {wait / 60:.0f} minutes; try again later"
             return BuildSummary(success=False, seconds=time.perf_counter() - started, failed_steps=[busy])
     try:
-        taken = freshness.fingerprint(settings, date.today())  # before: what lands during the build is not in
+        taken = freshness.taken(settings, date.today())  # before: what lands during the build is not in it
         summary = _execute(job, settings, full_refresh, started)
-        if summary.published:
+        # a step that failed, even after the publish (the data dictionary), makes the next build run
+        if summary.success and summary.published and taken is not None:
             freshness.record(settings, taken)
+        elif not summary.success:
+            freshness.forget(settings)
         return summary
     finally:
         lock.release()

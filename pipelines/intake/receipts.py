@@ -215,9 +215,10 @@ def message_in(record: dict[str, Any], contract: Contract, period: Period, lang:
     """A receipt's issue in `lang`, for a reader of another language than the receipt's: a row
     issue whose message needs nothing but its record is worded again; any other keeps the words
     it was written with (they name what only the intake saw: a detail, a first row, a header)."""
-    if record["row"] is None:
+    rule = rule_catalog().rules.get(record["rule"])
+    if record["row"] is None or rule is None:  # a file-level issue, or a rule the catalogue no longer has
         return record["message"]
-    template = rule_catalog().rules[record["rule"]]["message"]["en"]
+    template = rule["message"]["en"]
     if not {name for _, name, _, _ in string.Formatter().parse(template) if name} <= _FROM_THE_RECORD:
         return record["message"]
     issue = Issue(record["rule"], row=record["row"], column=record["column"], value=record["value"])

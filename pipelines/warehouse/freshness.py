@@ -47,10 +47,10 @@ def fingerprint_path(settings: Settings) -> Path:
     return databases.warehouse_dir(settings) / "published.fingerprint.json"
 
 
-def unchanged_since_publish(settings: Settings, now: dict[str, str]) -> bool:
+def unchanged_since_publish(settings: Settings, now: dict[str, str] | None) -> bool:
     """The last publish was taken from `now`, and its database is still the one it wrote, whole."""
     recorded = fingerprint_path(settings)
-    if not recorded.exists() or not databases.published_database(settings).exists():
+    if now is None or not recorded.exists() or not databases.published_database(settings).exists():
         return False
     try:
         if json.loads(recorded.read_text(encoding="utf-8")) != {**now, "published": _published(settings)}:
@@ -72,6 +72,11 @@ def _published(settings: Settings) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
+def forget(settings: Settings) -> None:
+    """The last publish no longer stands for the home (a later build failed): the next one builds."""
+    fingerprint_path(settings).unlink(missing_ok=True)
+
+
 def current_publish(settings: Settings, today: date) -> Path | None:
     """The published database when no build is running and nothing changed since it was published
     (a build would publish the same marts), else None."""
@@ -85,11 +90,20 @@ def current_publish(settings: Settings, today: date) -> Path | None:
     try:
         return (
             databases.published_database(settings)
-            if unchanged_since_publish(settings, fingerprint(settings, today))
+            if unchanged_since_publish(settings, taken(settings, today))
             else None
         )
     finally:
         lock.release()
+
+
+def taken(settings: Settings, today: date) -> dict[str, str] | None:
+    """The fingerprint, or None when the home cannot be read whole (a damaged ledger, a file gone
+    while listed): then nothing is skipped and nothing recorded, and the build says what is wrong."""
+    try:
+        return fingerprint(settings, today)
+    except (OSError, sqlite3.Error):
+        return None
 
 
 def _ledger(path: Path) -> str:
@@ -129,7 +143,8 @@ def _code() -> str:
     for name in CODE_FOLDERS:
         files += [
             path for path in (PROJECT_ROOT / name).rglob("*")
-            if path.suffix in CODE_SUFFIXES and path.is_file() and not NOT_CODE & set(path.parts)
+            if path.suffix in CODE_SUFFIXES and path.is_file()
+            and not NOT_CODE & set(path.relative_to(PROJECT_ROOT).parts)  # not the folders above the project
         ]  # fmt: skip
     for path in sorted(set(files)):
         if path.exists():

@@ -132,7 +132,7 @@ def _code_of(text: pl.Expr, column: Column) -> pl.Expr:
         codes = key.replace_strict(spellings, default=distinct.str.to_uppercase(), return_dtype=pl.String)
         return cells.replace_strict(distinct, codes, default=None, return_dtype=pl.String)
 
-    return text.map_batches(look_up, return_dtype=pl.String)
+    return text.map_batches(look_up, return_dtype=pl.String, is_elementwise=True)  # cell by cell: a literal broadcasts
 
 
 def _rest(text: pl.Expr, needed: pl.Expr) -> pl.Expr:
