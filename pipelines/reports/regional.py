@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 import jinja2
+from babel import Locale
 
 from pipelines.common.atomic import replace_text, replace_with
 from pipelines.common.periods import Period
@@ -142,7 +143,8 @@ def produce(
     return produced
 
 
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}  # each in itself
+# each language named in itself, as the CLDR writes it (English, Español, Português, Français)
+LANGUAGE_NAMES = {lang: Locale.parse(lang).get_display_name(lang).capitalize() for lang in LANGUAGES}
 
 
 def index_name(lang: str) -> str:
