@@ -5,7 +5,7 @@ The code lists and where their labels are written (once each):
 - `kind`: each contract's `labels`;
 - a contract column's name (`sex`, `thematic_area`...): that column's `codes`;
 - `rule`: schemas/rules.yaml, the rule's one-line `explanation`;
-- `submission_status`, `return_status`, `data_status`, `severity`, `region` (the Americas):
+- `submission_status`, `return_status`, `data_status`, `severity`, `region` (the Americas), `size_band`:
   schemas/vocabulary.yaml;
 - `subregion`: sources/reference/subregions.csv (the registry, dbt's seed too);
 - `country`: the CLDR's country names (Babel).
@@ -33,6 +33,7 @@ RETURN_STATUS = "return_status"
 DATA_STATUS = "data_status"
 SEVERITY = "severity"
 REGION = "region"
+SIZE_BAND = "size_band"
 
 
 @cache

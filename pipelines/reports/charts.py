@@ -9,7 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from pipelines.reports.wording import Words
 
@@ -89,3 +89,30 @@ def hours_by_theme(rows: list[dict[str, Any]], words: Words) -> str:
     axes.set_title(words("chart_themes"), loc="left")
     axes.spines[["top", "right"]].set_visible(False)
     return _svg(figure)
+
+
+def peer_trend(rows: list[dict[str, Any]], measure: str, percent: bool) -> str:
+    """One measure of an institution over the last quarters (a line), its peers' median (dashed)
+    and their quartiles (a band): the feedback report's trend. No words in the picture, so that one
+    drawing serves every language (the title and legend are the page's): shares are drawn in
+    percentage points, other values with whole-number ticks; quarters are written YYYY-Qn."""
+    scale = 100 if percent else 1
+    periods = [row["period"] for row in rows]
+    own = [_scaled(row["own"].get(measure), scale) for row in rows]
+    peers = [row["peers"].get(measure) or {} for row in rows]
+    figure, axes = plt.subplots(figsize=(2.5, 1.9))
+    low = [_scaled(p.get("q1"), scale) for p in peers]
+    high = [_scaled(p.get("q3"), scale) for p in peers]
+    axes.fill_between(periods, low, high, color=GREY, alpha=0.35, linewidth=0)
+    axes.plot(periods, [_scaled(p.get("median"), scale) for p in peers], color=ORANGE, linestyle="--", linewidth=1.3)
+    axes.plot(periods, own, color=BLUE, marker="o", markersize=3.5, linewidth=1.6)
+    axes.set_ylim(bottom=0)
+    axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+    axes.tick_params(axis="x", labelrotation=45, labelsize=6.5)
+    axes.tick_params(axis="y", labelsize=7)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
+
+
+def _scaled(value: float | None, scale: float) -> float:
+    return float("nan") if value is None else value * scale

@@ -54,8 +54,8 @@ class Words:
         unit = catalog.unit_of(name)
         if unit == "ratio":
             return format_percent(value, format="#,##0.0%", locale=self.locale)
-        if unit == "count":
-            return format_decimal(value, format="#,##0", locale=self.locale)
+        if unit in ("count", "days"):  # a median of counts may fall between two: 2.5
+            return format_decimal(value, format="#,##0.#", locale=self.locale)
         return format_decimal(value, format="#,##0.00", locale=self.locale)
 
     def number(self, value: Any, digits: int = 0) -> str:

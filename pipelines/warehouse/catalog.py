@@ -37,6 +37,7 @@ UNITS = {
     "count": "a number of rows, staff, institutions, submissions or issues",
     "fte": "full-time equivalents (each staff member 0..1)",
     "hours": "hours of training, or hours per employee",
+    "days": "a number of days",
     "score": "points on the 0..100 scale of the pre- and post-tests",
     "money": "an amount in the institution's local currency",
     "flag": "true or false",
@@ -45,6 +46,7 @@ UNITS = {
     "code": "a code of a code list or of the registry",
     "id": "the identifier of a submission",
     "text": "a name, for people to read",
+    "measure": "the value of the measure the row names (in that measure's own unit)",
 }
 
 
