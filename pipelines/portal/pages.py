@@ -39,6 +39,8 @@ from pipelines.portal.language import choose_language
 from pipelines.portal.sessions import SESSION_COOKIE, SESSION_HOURS, Session, Sessions
 from pipelines.portal.uploads import Pending, cancel_upload, confirm_upload, upload_or_hold
 from pipelines.portal.visibility import visible_history, visible_submission
+from pipelines.reports.feedback import held_reports
+from pipelines.reports.regional import LANGUAGE_NAMES
 from pipelines.warehouse import dictionary
 
 COOKIE_LANG = "ciess_lang"
@@ -122,6 +124,8 @@ def home_page(request: Request, principal: Principal, settings: Settings, error:
         request, "home.html.j2", principal, lang, error=error, notice=notice, kinds=kinds, opened=opened,
         closed=closed, history=[row.__dict__ for row in visible_history(Ledger(settings.ledger_path), principal)][:50],
         institutions=sorted(institutions()), default_period=str(period_of(today()).previous()),
+        feedback=held_reports(settings, None if principal.is_operator else principal.institution),
+        language_names=LANGUAGE_NAMES,
     )  # fmt: skip
     response.status_code = status
     return response

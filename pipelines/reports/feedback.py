@@ -270,3 +270,40 @@ def held_reports(settings: Settings, institution: str | None = None) -> list[dic
         {"period": period, "institution": code, "lang": lang, "formats": sorted(formats, reverse=True)}
         for (period, code, lang), formats in ordered
     ]
+
+
+@dataclass(frozen=True)
+class FeedbackDue:
+    """A feedback report the cycle calls for (spec feedback.md: when a return is approved, and again
+    when its period is locked), as the published marts show it; `occasion` tells one from the next
+    (the approval's time, or the final revision), so that each is produced once."""
+
+    period: str
+    institution: str
+    occasion: str
+
+
+def feedback_due(settings: Settings) -> list[FeedbackDue]:
+    """Every approved return and every expected institution of a locked period, in the published
+    marts (so the report says approved or final). Nothing published yet: none."""
+    from pipelines.warehouse.databases import NothingPublished
+
+    try:
+        connection = open_published(settings)
+    except NothingPublished:
+        return []
+    with connection:
+        rows = connection.execute(
+            """with newest as (
+                   select period, max(revision) as revision from marts.final_capacity_by_institution group by period)
+               select r.period, r.institution_code,
+                      case when c.data_status = 'final' then 'final-' || n.revision
+                           else 'approved-' || strftime(r.approved_at, '%Y%m%dT%H%M%S') end as occasion
+               from marts.return_status r
+               join marts.capacity_by_institution c on c.institution_code = r.institution_code and c.period = r.period
+               left join newest n on n.period = r.period
+               where c.data_status = 'final' and n.revision is not null
+                  or c.data_status = 'approved' and r.approved_at is not null
+               order by r.period, r.institution_code"""
+        ).fetchall()
+    return [FeedbackDue(period, institution, occasion) for period, institution, occasion in rows]

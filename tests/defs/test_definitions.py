@@ -30,6 +30,10 @@ def test_definitions_hold_the_whole_path_of_a_submission():
     assert dg.AssetKey("published_warehouse") in reports.parent_keys  # reports read the published marts only
     assert {"period", "region"} == {d.name for d in reports.partitions_def.partitions_defs}
     assert defs.resolve_schedule_def("quarterly_reports_schedule").job_name == "regional_reports_job"
+    feedback = graph.get(dg.AssetKey("feedback_reports"))
+    assert dg.AssetKey("published_warehouse") in feedback.parent_keys
+    assert {"period", "institution"} == {d.name for d in feedback.partitions_def.partitions_defs}
+    assert defs.resolve_sensor_def("feedback_when_reviewed").job_name == "feedback_reports_job"
 
 
 def test_inbox_sensor_requests_one_run_per_dropped_file(tmp_path):
