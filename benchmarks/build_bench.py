@@ -360,14 +360,15 @@ def section(
     return "\n".join(lines)
 
 
-def write_section(path: Path, text: str) -> None:
-    """Replace this benchmark's own section of the page (appended the first time); keep the rest."""
+def write_section(path: Path, text: str, start: str = START, end: str = END) -> None:
+    """Replace a benchmark's own section of the page, between its markers (appended the first
+    time); keep the rest."""
     page = path.read_text(encoding="utf-8")
-    if START not in page:
-        page = page.rstrip("\n") + f"\n\n{START}\n{END}\n"
-    before, _, rest = page.partition(START)
-    _, _, after = rest.partition(END)
-    path.write_text(f"{before}{START}\n{text}{END}{after}", encoding="utf-8")
+    if start not in page:
+        page = page.rstrip("\n") + f"\n\n{start}\n{end}\n"
+    before, _, rest = page.partition(start)
+    _, _, after = rest.partition(end)
+    path.write_text(f"{before}{start}\n{text}{end}{after}", encoding="utf-8")
 
 
 def main() -> None:
