@@ -1,6 +1,6 @@
 """Every word a Spanish-, Portuguese- or French-speaking reader reads is in their language: the
 portal's pages, the receipt (page, command line, issues list), the templates, the regional
-summaries and their index, rendered from a built sample home, hold no raw code where the code has a
+summaries and their index, the feedback reports and theirs, rendered from a built sample home, hold no raw code where the code has a
 label and no English sentence of the product's texts.
 
 A code may be shown beside its label (a rule code with its explanation, "F — Femenino" in a
@@ -135,6 +135,7 @@ def home(sample, tmp_path_factory) -> Ciess:
     ciess = copy_home(sample.home, tmp_path_factory.mktemp("languages"))
     languages = [part for lang in LANGUAGES for part in ("--lang", lang)]
     assert ciess.run("report", "--period", "2026-Q2", "--subregion", "SOUTHERN_CONE", *languages).exit_code == 0
+    assert ciess.run("feedback", "--period", "2026-Q2", "--institution", "AR-ANSES", *languages).exit_code == 0
     return ciess
 
 
@@ -201,6 +202,9 @@ def test_every_page_receipt_template_and_report_is_in_the_readers_language(home,
     reports = home.home / "reports"
     texts["report"] = visible((reports / "2026-Q2" / f"SOUTHERN_CONE.{lang}.html").read_text(encoding="utf-8"))
     texts["report index"] = visible((reports / f"index.{lang}.html").read_text(encoding="utf-8"))
+    feedback = reports / "2026-Q2" / "institutions"
+    texts["feedback report"] = visible((feedback / f"AR-ANSES.{lang}.html").read_text(encoding="utf-8"))
+    texts["feedback index"] = visible((feedback / f"index.{lang}.html").read_text(encoding="utf-8"))
     assert len([name for name in texts if name.startswith("receipt")]) >= 3
     found = {name: problems(text, lang) for name, text in texts.items()}
     assert not any(found.values()), "\n".join(f"{name}: {line}" for name, lines in found.items() for line in lines)

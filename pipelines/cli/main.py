@@ -168,6 +168,16 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     click.echo(f"  {reports_dir(settings) / index_name('en')}")
     click.echo(f"  (in Spanish, Portuguese, French: {', '.join(index_name(lang) for lang in ('es', 'pt', 'fr'))})")
 
+    from pipelines.reports.feedback import produce_feedback
+
+    click.echo(f"\nWriting the feedback reports of {reviewed}, each in its institution's language (ciess feedback) ...",
+               err=True)  # fmt: skip
+    feedback = produce_feedback(
+        settings, Period.parse(reviewed), progress=lambda line: click.echo(f"  writing {line}", err=True)
+    )
+    click.echo(f"\n{len(feedback)} institution feedback reports (HTML and PDF) of {reviewed}:")
+    click.echo(f"  {feedback[0].html.parent / index_name('en')}")
+
 
 @cli.command("build")
 @click.option(
