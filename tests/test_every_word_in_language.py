@@ -1,7 +1,7 @@
 """Every word a Spanish-, Portuguese- or French-speaking reader reads is in their language: the
 portal's pages, the receipt (page, command line, issues list), the templates, the regional
-summaries and their index, the feedback reports and theirs, rendered from a built sample home, hold no raw code where the code has a
-label and no English sentence of the product's texts.
+summaries and their index, the feedback reports and theirs, rendered from a built sample home,
+hold no raw code where the code has a label and no English sentence of the product's texts.
 
 A code may be shown beside its label (a rule code with its explanation, "F — Femenino" in a
 drop-down list): an occurrence is allowed when the label is written near it. Proper names

@@ -20,20 +20,13 @@ import filelock
 
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.warehouse import databases, freshness
+from pipelines.warehouse import databases, freshness, instance
 from pipelines.warehouse.dictionary import dictionary_path
-
-DAGSTER_CONFIG = "telemetry:\n  enabled: false\n"
 
 
 def dagster_home(settings: Settings) -> Path:
-    """Dagster's instance (runs, event logs) lives in the home folder, telemetry off."""
-    folder = settings.home / "dagster"
-    folder.mkdir(parents=True, exist_ok=True)
-    config = folder / "dagster.yaml"
-    if not config.exists():
-        config.write_text(DAGSTER_CONFIG)
-    return folder
+    """Dagster's instance (runs, event logs) lives in the home folder (pipelines/warehouse/instance.py)."""
+    return instance.write_instance_settings(settings).parent
 
 
 @dataclass

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
 from importlib.metadata import version
 from pathlib import Path
@@ -151,3 +151,46 @@ def _code() -> str:
             digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RefreshDecision:
+    """Whether the daemon should build now (`key` names the state it would publish), and why not."""
+
+    due: bool
+    reason: str
+    key: str | None = None
+
+
+def last_change(settings: Settings) -> float | None:
+    """When the ledger last changed (a submission, an explanation, a review, a lock): the newest
+    modification of its files, in seconds since the epoch; None for a home with no ledger."""
+    times = [path.stat().st_mtime for path in settings.home.glob(settings.ledger_path.name + "*") if path.is_file()]
+    return max(times) if times else None
+
+
+def refresh_due(settings: Settings, now: float, quiet_seconds: float, today: date) -> RefreshDecision:
+    """Debounced: a build is due when something changed since the last publish, no build is running,
+    and nothing has changed for `quiet_seconds` (one build after a burst of uploads, not one each)."""
+    changed = last_change(settings)
+    if changed is None:
+        return RefreshDecision(False, "nothing received yet")
+    if now - changed < quiet_seconds:
+        return RefreshDecision(False, f"changes are still landing (the last {now - changed:.0f} s ago); waiting for "
+                                      f"{quiet_seconds:.0f} s of quiet")  # fmt: skip
+    lock = filelock.FileLock(databases.warehouse_dir(settings) / "build.lock")
+    databases.warehouse_dir(settings).mkdir(parents=True, exist_ok=True)
+    try:
+        lock.acquire(timeout=0)
+    except filelock.Timeout:
+        return RefreshDecision(False, "a build is running")
+    try:
+        now_taken = taken(settings, today)
+        if now_taken is None:
+            return RefreshDecision(True, "the home cannot be read whole: a build will say what is wrong", "unreadable")
+        if unchanged_since_publish(settings, now_taken):
+            return RefreshDecision(False, "nothing new since the last publish")
+        digest = hashlib.sha256(json.dumps(now_taken, sort_keys=True).encode()).hexdigest()[:16]
+        return RefreshDecision(True, "new data since the last publish", digest)
+    finally:
+        lock.release()

@@ -34,6 +34,8 @@ def test_definitions_hold_the_whole_path_of_a_submission():
     assert dg.AssetKey("published_warehouse") in feedback.parent_keys
     assert {"period", "institution"} == {d.name for d in feedback.partitions_def.partitions_defs}
     assert defs.resolve_sensor_def("feedback_when_reviewed").job_name == "feedback_reports_job"
+    assert defs.resolve_sensor_def("warehouse_freshness").job_name == "warehouse_refresh"
+    assert defs.resolve_job_def("warehouse_refresh").tags["ciess/pool"] == "warehouse"  # one build at a time
 
 
 def test_inbox_sensor_requests_one_run_per_dropped_file(tmp_path):
