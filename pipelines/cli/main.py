@@ -338,11 +338,30 @@ def serve_command(settings: Settings, host: str, port: int) -> None:
     """
     import uvicorn
 
-    from pipelines.cli.cycle import build_for_lock
-    from pipelines.portal.app import create_app
+    from pipelines.cli.serving import portal_app
 
     click.echo(f"Portal on http://{host}:{port}/ (API description: http://{host}:{port}/docs); home {settings.home}")
-    uvicorn.run(create_app(settings, build=build_for_lock(settings)), host=host, port=port, log_level="info")
+    uvicorn.run(portal_app(settings), host=host, port=port, log_level="info")
+
+
+@cli.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the portal and the Dagster UI listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="The portal's port.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="Portal worker processes.")
+@click.option("--dagster-port", default=3000, show_default=True, type=int, help="The Dagster UI's port.")
+@click.pass_obj
+def up_command(settings: Settings, host: str, port: int, workers: int, dagster_port: int) -> None:
+    """Run the whole stack on this machine: the portal (N workers), Dagster's UI and its daemon.
+
+    The daemon runs the schedules and sensors: files dropped in the inbox are taken in, the
+    warehouse is built once accepted submissions have landed and gone quiet, reports and feedback
+    reports follow the cycle. Logs go to $CIESS_HOME/logs/. Ctrl-C or SIGTERM stops everything
+    within 10 s. Dagster's instance settings are written to $CIESS_HOME/dagster/dagster.yaml.
+    """
+    from pipelines.cli.up import run_stack
+
+    click.echo(f"Starting the stack on {settings.home} ...")
+    sys.exit(run_stack(settings, host, port, workers, dagster_port))
 
 
 @cli.group("tokens")
