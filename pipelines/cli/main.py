@@ -15,6 +15,7 @@ import click
 from pipelines.cli.cycle import audit_command, explain_command, period_group, period_status_text, review_command
 from pipelines.cli.doctor import doctor_command
 from pipelines.cli.marts import describe_command, tables_command
+from pipelines.cli.notices import contacts_group, outbox_group, reminders_command
 from pipelines.cli.output import FORMAT_OPTION
 from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.periods import Period
@@ -403,7 +404,16 @@ def institutions_command() -> None:
 
 cli.add_command(tables_command)
 cli.add_command(describe_command)
-for command in (explain_command, review_command, period_group, audit_command, doctor_command):
+for command in (
+    explain_command,
+    review_command,
+    period_group,
+    audit_command,
+    doctor_command,
+    contacts_group,
+    outbox_group,
+    reminders_command,
+):
     cli.add_command(command)
 
 

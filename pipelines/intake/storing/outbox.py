@@ -34,7 +34,7 @@ create table if not exists contacts (
     primary key (institution, address)
 );
 create table if not exists outbox (
-    outbox_id integer primary key,           
+    outbox_id integer primary key,  -- rows are never deleted: the order they came in
     key text not null,                       -- e.g. REMINDER:2026-Q2:PE-ONP:14, RECEIPT:<submission_id>
     address text not null,
     notice text not null,
@@ -54,7 +54,7 @@ create table if not exists outbox (
 );
 create index if not exists outbox_due on outbox (state, next_attempt_at);
 create table if not exists outbox_attempts (
-    attempt_id integer primary key,          
+    attempt_id integer primary key,
     outbox_id integer not null references outbox (outbox_id),
     message_id text not null,
     started_at text not null,                -- recorded before the message is handed to the server
@@ -164,8 +164,9 @@ def supersede(connection: sqlite3.Connection, keys: list[str]) -> int:
     return cursor.rowcount
 
 
-def rows(connection: sqlite3.Connection, where: str = "", values: tuple = ()) -> list[OutboxRow]:
-    found = connection.execute(f"select * from outbox {where} order by outbox_id", values).fetchall()
+def rows(connection: sqlite3.Connection, where: str = "", values: tuple = (), limit: int | None = None) -> list[OutboxRow]:
+    last = f"limit {int(limit)}" if limit is not None else ""
+    found = connection.execute(f"select * from outbox {where} order by outbox_id {last}", values).fetchall()
     return [_outbox_row(row) for row in found]
 
 
