@@ -164,7 +164,9 @@ def supersede(connection: sqlite3.Connection, keys: list[str]) -> int:
     return cursor.rowcount
 
 
-def rows(connection: sqlite3.Connection, where: str = "", values: tuple = (), limit: int | None = None) -> list[OutboxRow]:
+def rows(
+    connection: sqlite3.Connection, where: str = "", values: tuple = (), limit: int | None = None
+) -> list[OutboxRow]:
     last = f"limit {int(limit)}" if limit is not None else ""
     found = connection.execute(f"select * from outbox {where} order by outbox_id {last}", values).fetchall()
     return [_outbox_row(row) for row in found]
