@@ -92,7 +92,7 @@ def outbox_group(ctx: click.Context, failed: bool, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([entry.as_json() for entry in shown], ensure_ascii=False, indent=2))
         return
-    rows = [(e.row.key, e.row.address, e.row.language, e.state, e.row.attempts, e.row.last_answer or "") for e in shown]
+    rows = [(e.row.key, e.row.address, e.row.language, e.state, e.row.attempts, e.answer or "") for e in shown]
     click.echo(render(["key", "to", "lang", "state", "attempts", "answer"], rows, "table"))
     states = Counter(entry.state for entry in shown)
     click.echo(", ".join(f"{state} {count}" for state, count in sorted(states.items())) or "the outbox is empty")

@@ -73,6 +73,10 @@ def _last_starts(connection) -> dict[int, str]:
     return {row[0]: row[1] for row in found}
 
 
+def orphan_answer(row: OutboxRow) -> str:
+    return f"unknown: the sending process ({row.claimed_by}) stopped before the server's answer was recorded"
+
+
 def settle_orphans(connection, now: datetime) -> int:
     """Notices whose sender died mid-attempt become uncertain (inside the caller's transaction)."""
     starts = _last_starts(connection)
@@ -81,9 +85,8 @@ def settle_orphans(connection, now: datetime) -> int:
         if shown_state(row, starts.get(row.outbox_id), now) == "uncertain":
             connection.execute(
                 "update outbox set state = 'uncertain', last_answer = ? where outbox_id = ? and state = 'sending'",
-                (f"unknown: the sending process ({row.claimed_by}) stopped before the server's answer was recorded",
-                 row.outbox_id),
-            )  # fmt: skip
+                (orphan_answer(row), row.outbox_id),
+            )
             settled += 1
     return settled
 
@@ -176,13 +179,21 @@ class Entry:
     row: OutboxRow
     state: str  # as shown: `sending` whose sender died is uncertain
 
+    @property
+    def answer(self) -> str | None:
+        return (
+            orphan_answer(self.row)
+            if self.state == "uncertain" and self.row.state == "sending"
+            else self.row.last_answer
+        )
+
     def as_json(self) -> dict:
         row = self.row
         return {
             "key": row.key, "to": row.address, "notice": row.notice, "institution": row.institution,
             "period": row.period, "language": row.language, "state": self.state, "attempts": row.attempts,
             "next_attempt_at": row.next_attempt_at if self.state in ("pending", "failed") else None,
-            "message_id": row.message_id, "answer": row.last_answer, "enqueued_at": row.enqueued_at,
+            "message_id": row.message_id, "answer": self.answer, "enqueued_at": row.enqueued_at,
             "sent_at": row.sent_at,
         }  # fmt: skip
 
