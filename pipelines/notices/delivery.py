@@ -156,7 +156,7 @@ def flush(settings: Settings, now: datetime | None = None, transport: Transport 
             break
         row, attempt_id = claimed
         try:
-            wording = word(row, settings, now.date())
+            wording = word(row, settings)
             message = email_message(settings.smtp_from, row.address, wording.subject, wording.body,
                                     row.message_id, row.language, row.key, now)  # fmt: skip
             answer, sent = transport.send(message, f"{row.outbox_id:06d}-{row.key}"), True

@@ -33,12 +33,13 @@ class DueNotice:
     institution: str
     period: str
     deadline: date
+    days_left: int  # on the day of the check
     missing: tuple[str, ...]
     replaces: tuple[str, ...]  # keys of the same series it makes pointless if they have not gone out
 
     @property
     def params(self) -> dict:
-        return {"deadline": self.deadline.isoformat(), "missing": list(self.missing)}
+        return {"deadline": self.deadline.isoformat(), "days_left": self.days_left, "missing": list(self.missing)}
 
 
 def stage(today: date, deadline: date) -> str | None:
@@ -89,7 +90,7 @@ def reminders_due(settings: Settings, today: date) -> list[DueNotice]:
             due.append(DueNotice(
                 key=series_key(notice_stage, name, item.institution),
                 notice="OVERDUE" if notice_stage == "OVERDUE" else "REMINDER",
-                institution=item.institution, period=name, deadline=deadline,
+                institution=item.institution, period=name, deadline=deadline, days_left=(deadline - today).days,
                 missing=tuple(kind for kind in KINDS if kind not in item.current),
                 replaces=tuple(series_key(earlier, name, item.institution) for earlier in earlier_stages(notice_stage)),
             ))  # fmt: skip

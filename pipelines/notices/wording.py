@@ -55,8 +55,8 @@ def kinds_list(kinds: list[str], lang: str) -> str:
     return ", ".join(f"«{label(KIND, kind, lang)}»" for kind in kinds)
 
 
-def word(row: OutboxRow, settings: Settings, today: date) -> Wording:
-    """What the notice of `row` says, on `today` (the days left before a deadline)."""
+def word(row: OutboxRow, settings: Settings) -> Wording:
+    """What the notice of `row` says."""
     lang, facts, period = row.language, row.params, row.period or ""
     institution = institutions()[row.institution]
     portal = settings.portal_url
@@ -82,7 +82,7 @@ def word(row: OutboxRow, settings: Settings, today: date) -> Wording:
         link = f"{portal}/receipts/{facts['submission_id']}"
     elif row.notice in ("REMINDER", "OVERDUE"):
         deadline = date.fromisoformat(facts["deadline"])
-        values |= {"deadline": written_date(deadline, lang), "days": number(max((deadline - today).days, 0), lang)}
+        values |= {"deadline": written_date(deadline, lang), "days": number(max(facts["days_left"], 0), lang)}
         lines = [say(f"{row.notice}.body", lang, **values), say("common.missing_kinds", lang,
                  kinds=kinds_list(facts["missing"], lang))]  # fmt: skip
         link = f"{portal}/"
