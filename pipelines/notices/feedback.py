@@ -31,8 +31,9 @@ def enqueue_feedback_ready(
     `languages`: those the report was produced in; `report_links`: language -> where to read it (a
     full URL, or a path of the portal such as `/reports/2026-Q2/institutions/PE-ONP.es.html`, which
     is joined to CIESS_PORTAL_URL). Each contact reads the notice in its own language, with the link
-    in that language when there is one (else the first), and the others beside it. `edition` tells
-    apart two productions worth a notice each (e.g. "approved", "final-1"): one key is sent once.
+    in that language when there is one (else in the institution's, else English), and the others
+    beside it. `edition` tells apart two productions worth a notice each (e.g. "approved", "final-1"):
+    one key is sent once.
     Returns how many messages were added to the outbox (0 when it was already there, or nobody wants it)."""
     if institution not in institutions():
         raise UsageError(f"unknown institution {institution!r}; `ciess institutions` lists the codes")

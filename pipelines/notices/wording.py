@@ -103,7 +103,8 @@ def word(row: OutboxRow, settings: Settings) -> Wording:
         link = f"{portal}/returns/{row.institution}/{period}"
     elif row.notice == "FEEDBACK_READY":
         links: dict[str, str] = facts["report_links"]
-        own = lang if lang in links else next(iter(links))
+        # the contact's language, else the institution's, else English, else any
+        own = next(choice for choice in (lang, institution.language, "en", *links) if choice in links)
         lines = [say("FEEDBACK_READY.body", lang, **values), say("FEEDBACK_READY.link", lang, url=links[own])]
         lines += [
             say("FEEDBACK_READY.other", lang, language=language_name(other, lang), url=url)
