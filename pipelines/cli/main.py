@@ -168,6 +168,15 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     click.echo(f"  {reports_dir(settings) / index_name('en')}")
     click.echo(f"  (in Spanish, Portuguese, French: {', '.join(index_name(lang) for lang in ('es', 'pt', 'fr'))})")
 
+    from pipelines.cli.demo import send_demo_notices
+    from pipelines.intake.storing.outbox import NOTICES
+
+    click.echo(f"\nThe notices of the cycle: reminders and overdue notices of {latest}, then the outbox ...", err=True)
+    counts = send_demo_notices(settings, latest, say=lambda line: click.echo(line, err=True))
+    click.echo(f"\n{sum(counts.values())} e-mail notices written as .eml files in {settings.outbox_dir}/:")
+    click.echo("  " + ", ".join(f"{notice} {counts[notice]}" for notice in NOTICES))
+    click.echo(f"  See them: ciess --home {settings.home} outbox; contacts: ciess --home {settings.home} contacts list")
+
 
 @cli.command("build")
 @click.option(
