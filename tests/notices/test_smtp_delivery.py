@@ -47,8 +47,9 @@ def test_notices_reach_the_server_in_each_contacts_language_once(ciess, smtp_ser
     assert {m["X-CIESS-Notice"].split(":")[0] for m in to_english} == {"RECEIPT"}
     assert all(m["Subject"].startswith("Receipt: ") for m in to_english)
     spanish = {m["X-CIESS-Notice"].split(":")[0]: m for m in received if m["To"] == "datos@anses.example.org"}
-    assert spanish["RECEIPT"]["Subject"].startswith("Acuse de recibo: ")
-    assert "Aceptado con advertencias" in spanish["RECEIPT"]["Subject"] or "Aceptado" in spanish["RECEIPT"]["Subject"]
+    assert spanish["RECEIPT"]["Subject"].startswith("Comprobante: ")
+    subjects = {m["Subject"] for m in received if m["To"] == "datos@anses.example.org"}
+    assert "Comprobante: Plantilla de personal, 2026-Q2 — Aceptado con advertencias" in subjects
     explanation = spanish["EXPLANATION_NEEDED"].get_content()
     assert "AGE_UNUSUAL" in explanation and "Plantilla de personal" in explanation
     assert "http://127.0.0.1:8000/returns/AR-ANSES/2026-Q2" in explanation

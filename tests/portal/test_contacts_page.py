@@ -31,7 +31,7 @@ def test_staff_manage_the_contacts_on_their_page(portal):
     assert (contact.address, contact.language, contact.notices) == ("datos@onp.example.org", "es",
                                                                      ("RECEIPT", "REMINDER"))  # fmt: skip
     page = text_of(staff.get("/contacts").text)
-    assert "datos@onp.example.org" in page and "Acuse de recibo de cada archivo" in page
+    assert "datos@onp.example.org" in page and "Comprobante de cada archivo" in page
 
     changed = staff.post("/contacts", data={**CONTACT, "language": "fr", "notices": ["OVERDUE"]})
     assert "Dirección de PE-ONP modificada." in text_of(changed.text)
