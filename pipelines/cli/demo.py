@@ -91,10 +91,10 @@ def add_demo_contacts(settings: Settings) -> None:
 
 
 def send_demo_notices(settings: Settings, period: str, say) -> Counter:
-    """The reminders and overdue notices of `period`, as the daily schedule would have enqueued them
-    14 and 3 days before its deadline and the day after (from the ledger as it is now), then every
-    notice of the cycle written as .eml files (made-up addresses go to no server, whatever the
-    settings say); how many of each notice went out."""
+    """Every notice of the cycle, then the reminders and overdue notices of `period` as the daily
+    schedule and the outbox's sensor would have sent them 14 and 3 days before its deadline and the
+    day after (from the ledger as it is now); all written as .eml files (made-up addresses go to no
+    server, whatever the settings say). How many of each notice went out."""
     from dataclasses import replace
     from datetime import timedelta
 
@@ -102,10 +102,11 @@ def send_demo_notices(settings: Settings, period: str, say) -> Counter:
     from pipelines.notices.delivery import entries, flush
     from pipelines.notices.reminders import enqueue_reminders
 
+    as_files = replace(settings, smtp_host=None)
     deadline = Period.parse(period).deadline(settings.deadline_days)
+    say(f"  outbox flush: {flush(as_files)}")  # the cycle's notices
     for day in (deadline - timedelta(days=14), deadline - timedelta(days=3), deadline + timedelta(days=1)):
-        say(f"  {day.isoformat()}: {enqueue_reminders(settings, day)}")
-    say(f"  outbox flush: {flush(replace(settings, smtp_host=None))}")
+        say(f"  {day.isoformat()}: {enqueue_reminders(settings, day)}; outbox flush: {flush(as_files)}")
     return Counter(entry.row.notice for entry in entries(settings) if entry.state == "sent")
 
 
