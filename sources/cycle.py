@@ -9,3 +9,9 @@ EXPLANATIONS = {
 }
 RETURN_COMMENT = "Please explain the flagged values before we approve: see the warnings of your files."
 LOCK_REASON = "Quarterly review done: every return sent has been reviewed."
+
+
+def demo_contacts(codes: list[str], language_of: dict[str, str]) -> list[tuple[str, str, str]]:
+    """One made-up contact per institution (institution, address, language): its data office at an
+    example.org domain (RFC 2606: never a real mailbox), in the institution's language."""
+    return [(code, f"datos@{code.lower()}.example.org", language_of[code]) for code in codes]

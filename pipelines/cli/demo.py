@@ -49,6 +49,7 @@ def run_submissions(
 ) -> list[DemoSubmission]:
     console = console or Console(stderr=True)
     prepare_home(settings)
+    add_demo_contacts(settings)
     with console.status("Generating sample quarters..."):
         plan = generate(settings.samples_dir, scale=scale)
     done: list[DemoSubmission] = []
@@ -76,6 +77,37 @@ def run_submissions(
             done.append(DemoSubmission(planned, result, time.perf_counter() - started))
             progress.advance(task)
     return done
+
+
+def add_demo_contacts(settings: Settings) -> None:
+    """Every institution of the registry gets one contact for every notice (`ciess contacts add`)."""
+    from pipelines.common.registry import institutions
+    from pipelines.notices.contacts import add_contact
+    from sources.cycle import demo_contacts
+
+    registry = institutions()
+    for code, address, lang in demo_contacts(list(registry), {code: i.language for code, i in registry.items()}):
+        add_contact(settings, code, address, lang)
+
+
+def send_demo_notices(settings: Settings, period: str, say) -> Counter:
+    """Every notice of the cycle, then the reminders and overdue notices of `period` as the daily
+    schedule and the outbox's sensor would have sent them 14 and 3 days before its deadline and the
+    day after (from the ledger as it is now); all written as .eml files (made-up addresses go to no
+    server, whatever the settings say). How many of each notice went out."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from pipelines.common.periods import Period
+    from pipelines.notices.delivery import entries, flush
+    from pipelines.notices.reminders import enqueue_reminders
+
+    as_files = replace(settings, smtp_host=None)
+    deadline = Period.parse(period).deadline(settings.deadline_days)
+    say(f"  outbox flush: {flush(as_files)}")  # the cycle's notices
+    for day in (deadline - timedelta(days=14), deadline - timedelta(days=3), deadline + timedelta(days=1)):
+        say(f"  {day.isoformat()}: {enqueue_reminders(settings, day)}; outbox flush: {flush(as_files)}")
+    return Counter(entry.row.notice for entry in entries(settings) if entry.state == "sent")
 
 
 def summary_table(done: list[DemoSubmission]) -> Table:

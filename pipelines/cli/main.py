@@ -16,6 +16,7 @@ from pipelines.cli.cycle import audit_command, explain_command, period_group, pe
 from pipelines.cli.doctor import doctor_command
 from pipelines.cli.feedback import feedback_command
 from pipelines.cli.marts import describe_command, tables_command
+from pipelines.cli.notices import contacts_group, outbox_group, reminders_command
 from pipelines.cli.output import FORMAT_OPTION
 from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.periods import Period
@@ -177,6 +178,15 @@ def demo_command(settings: Settings, scale: float | None) -> None:
     )
     click.echo(f"\n{len(feedback)} institution feedback reports (HTML and PDF) of {reviewed}:")
     click.echo(f"  {feedback[0].html.parent / index_name('en')}")
+
+    from pipelines.cli.demo import send_demo_notices
+    from pipelines.intake.storing.outbox import NOTICES
+
+    click.echo(f"\nThe notices of the cycle: reminders and overdue notices of {latest}, then the outbox ...", err=True)
+    counts = send_demo_notices(settings, latest, say=lambda line: click.echo(line, err=True))
+    click.echo(f"\n{sum(counts.values())} e-mail notices written as .eml files in {settings.outbox_dir}/:")
+    click.echo("  " + ", ".join(f"{notice} {counts[notice]}" for notice in NOTICES))
+    click.echo(f"  See them: ciess --home {settings.home} outbox; contacts: ciess --home {settings.home} contacts list")
 
 
 @cli.command("build")
@@ -434,7 +444,16 @@ def institutions_command() -> None:
 cli.add_command(tables_command)
 cli.add_command(feedback_command)
 cli.add_command(describe_command)
-for command in (explain_command, review_command, period_group, audit_command, doctor_command):
+for command in (
+    explain_command,
+    review_command,
+    period_group,
+    audit_command,
+    doctor_command,
+    contacts_group,
+    outbox_group,
+    reminders_command,
+):
     cli.add_command(command)
 
 

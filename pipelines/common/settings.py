@@ -7,12 +7,15 @@ when a Settings object is made (by the CLI or a Dagster resource), never at impo
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 DEFAULT_DEADLINE_DAYS = 45
 DEFAULT_MAX_UPLOAD_MB = 200
 DEFAULT_HELPDESK = "CIESS"
+DEFAULT_PORTAL_URL = "http://127.0.0.1:8000"  # `ciess serve`'s own address: the link every notice gives
+DEFAULT_SMTP_PORT = 25
+DEFAULT_SMTP_FROM = "CIESS <notices@ciess.example.org>"
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,13 @@ class Settings:
     deadline_days: int = DEFAULT_DEADLINE_DAYS
     max_upload_mb: int = DEFAULT_MAX_UPLOAD_MB
     helpdesk: str = DEFAULT_HELPDESK  # whom a refused institution is told to ask (receipts of the cycle's rules)
+    portal_url: str = DEFAULT_PORTAL_URL
+    smtp_host: str | None = None  # none: notices are written as .eml files under <home>/outbox/
+    smtp_port: int = DEFAULT_SMTP_PORT
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)  # never printed with the settings
+    smtp_from: str = DEFAULT_SMTP_FROM
+    smtp_starttls: bool = False
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
@@ -30,6 +40,13 @@ class Settings:
             deadline_days=int(env.get("CIESS_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS)),
             max_upload_mb=int(env.get("CIESS_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)),
             helpdesk=env.get("CIESS_HELPDESK") or DEFAULT_HELPDESK,
+            portal_url=(env.get("CIESS_PORTAL_URL") or DEFAULT_PORTAL_URL).rstrip("/"),
+            smtp_host=env.get("CIESS_SMTP_HOST") or None,
+            smtp_port=int(env.get("CIESS_SMTP_PORT") or DEFAULT_SMTP_PORT),
+            smtp_user=env.get("CIESS_SMTP_USER") or None,
+            smtp_password=env.get("CIESS_SMTP_PASSWORD") or None,
+            smtp_from=env.get("CIESS_SMTP_FROM") or DEFAULT_SMTP_FROM,
+            smtp_starttls=_yes(env.get("CIESS_SMTP_STARTTLS")),
         )
 
     @property
@@ -57,6 +74,11 @@ class Settings:
         return self.home / "inbox"
 
     @property
+    def outbox_dir(self) -> Path:
+        """Where notices are written as .eml files when no SMTP host is configured."""
+        return self.home / "outbox"
+
+    @property
     def samples_dir(self) -> Path:
         return self.home / "samples"
 
@@ -73,6 +95,10 @@ class Settings:
             folder.mkdir(parents=True, exist_ok=True)
         if self.home.stat().st_mode & 0o077 and self.home.stat().st_uid == os.getuid():
             self.home.chmod(0o700)
+
+
+def _yes(text: str | None) -> bool:
+    return (text or "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def keep_new_files_private() -> None:

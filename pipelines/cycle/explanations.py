@@ -7,6 +7,8 @@ from __future__ import annotations
 from contextlib import closing
 
 from pipelines.common.settings import Settings
+from pipelines.cycle.return_notices import enqueue_after
+from pipelines.cycle.returns import load_return
 from pipelines.cycle.review import Refused, check_text, now, refuse_if_locked
 from pipelines.cycle.states import EXPLAINABLE_RULES, explanations
 from pipelines.intake.storing import cycle_log
@@ -52,10 +54,13 @@ def explain(settings: Settings, submission_id: str, rule: str, text: str, actor:
                 f"submission {submission_id} (version {row.version}) is no longer current: version "
                 f"{current.version} ({current.submission_id}) is; explain that one"
             )
-        return cycle_log.append(
+        before = load_return(connection, row.institution, row.period, settings.deadline_days)
+        event = cycle_log.append(
             connection, action="explanation", at=now(), period=row.period, institution=row.institution,
             kind=row.kind, submission_id=row.submission_id, rule=rule, actor=actor, text=text,
         )  # fmt: skip
+        enqueue_after(connection, before, event, settings.deadline_days)  # a RETURNED one still to explain
+        return event
 
 
 def previous_text(ledger: Ledger, submission_id: str, rule: str) -> str | None:

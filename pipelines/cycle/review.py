@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
+from pipelines.cycle.return_notices import enqueue_after
 from pipelines.cycle.returns import Return, load_return
 from pipelines.intake.storing import cycle_log
 from pipelines.intake.storing.ledger import Ledger
@@ -81,8 +82,9 @@ def review(
                 f"cannot {action} the return of {institution} for {period}: it is {current.state} "
                 f"({WHY_NOT[current.state]}); {action} needs {allowed}"
             )
-        cycle_log.append(
+        event = cycle_log.append(
             connection, action=action, at=now(), period=period, institution=institution, actor=actor,
             text=(comment or "").strip() or None,
         )  # fmt: skip
+        enqueue_after(connection, current, event, settings.deadline_days)  # RETURNED, APPROVED
         return load_return(connection, institution, period, settings.deadline_days)

@@ -22,6 +22,7 @@ from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
 from pipelines.contract.issues import Issue, no_row_issues
 from pipelines.contract.model import KINDS, LANGUAGES, Contract, load_contract
+from pipelines.cycle import return_notices  # the one way up: the notices a submission causes (pyproject)
 from pipelines.intake.background import OneBehind
 from pipelines.intake.checking.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.intake.checking.issue_order import sorted_run
@@ -125,6 +126,7 @@ def submit(
     try:
         with ledger.decision() as connection:
             closed = cycle_gate(connection, institution, period, settings.helpdesk)
+            before = return_notices.load_return(connection, institution, period, settings.deadline_days)
             duplicate_of = (
                 None if closed else Ledger.accepted_with_hash(connection, institution, kind, period, archived.sha256)
             )
@@ -191,11 +193,13 @@ def submit(
                     lake_path=lake_path,
                 ),
             )
-            cycle_log.append(
+            event = cycle_log.append(
                 connection, action="submission", at=receipt["received_at"], period=period, institution=institution,
                 kind=kind, submission_id=submission_id, status=status, version=version,
                 actor=actor or cycle_log.cli_actor(),
             )  # fmt: skip
+            return_notices.enqueue_receipt(connection, receipt)
+            return_notices.enqueue_after(connection, before, event, settings.deadline_days)
             if published is not None:
                 publish_staged(staged, published)  # last step before commit: the ledger row names it
                 placed = True

@@ -25,7 +25,7 @@ from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.doctor import sweep_leftovers
 from pipelines.intake.storing.ledger import Ledger
-from pipelines.portal import api, feedback_pages, pages, returns_api, review_pages
+from pipelines.portal import api, contact_pages, feedback_pages, pages, returns_api, review_pages
 from pipelines.portal.auth import TokenStore
 from pipelines.portal.dependencies import FormNotTrusted
 from pipelines.portal.headers import SecurityHeaders
@@ -81,4 +81,5 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(review_pages.router)
     app.include_router(feedback_pages.router)
+    app.include_router(contact_pages.router)
     return app

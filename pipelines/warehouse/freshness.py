@@ -22,12 +22,17 @@ import filelock
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.settings import Settings
 from pipelines.contract.model import KINDS
+from pipelines.intake.storing import outbox
 from pipelines.warehouse import databases
 from pipelines.warehouse.final_figures import final_dir
 
 CODE_FOLDERS = ("pipelines", "schemas", "sources", "dbt_project")
 CODE_SUFFIXES = {".py", ".yaml", ".yml", ".sql", ".csv", ".j2", ".json"}
 NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages"}
+
+
+# Settings that change nothing in the marts (and a password is never written to a file).
+NOT_MARTS = ("home", "portal_url", "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls")
 
 
 def fingerprint(settings: Settings, today: date) -> dict[str, str]:
@@ -38,7 +43,7 @@ def fingerprint(settings: Settings, today: date) -> dict[str, str]:
         "final": _listing(final_dir(settings)),
         "code": _code(),
         # not the home's path: a home copied or moved whole publishes the same marts
-        "settings": json.dumps({k: str(v) for k, v in asdict(settings).items() if k != "home"}, sort_keys=True),
+        "settings": json.dumps({k: str(v) for k, v in asdict(settings).items() if k not in NOT_MARTS}, sort_keys=True),
         "day": today.isoformat(),
     }
 
@@ -107,13 +112,16 @@ def taken(settings: Settings, today: date) -> dict[str, str] | None:
 
 
 def _ledger(path: Path) -> str:
-    """Every row of every table of the ledger's database (submissions, the cycle's log, explanations)."""
+    """Every row of every table of the ledger's database (submissions, the cycle's log, explanations),
+    but the notices' (contacts, outbox), which the warehouse never reads."""
     digest = hashlib.sha256()
     if not path.exists():
         return ""
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
         tables = [
-            row[0] for row in connection.execute("select name from sqlite_master where type = 'table' order by 1")
+            row[0]
+            for row in connection.execute("select name from sqlite_master where type = 'table' order by 1")
+            if row[0] not in outbox.TABLES
         ]
         for table in tables:
             digest.update(table.encode())

@@ -16,7 +16,7 @@ from pathlib import Path
 from pipelines.common.atomic import replace_with
 from pipelines.common.home_problems import missing_ledger
 from pipelines.common.sqlite import connect, initialise
-from pipelines.intake.storing import cycle_log
+from pipelines.intake.storing import cycle_log, outbox
 
 ACCEPTED_STATUSES = ("ACCEPTED", "ACCEPTED_WITH_WARNINGS")
 
@@ -77,7 +77,7 @@ class Ledger:
         self.path = path
         if (problem := missing_ledger(path)) is not None:
             raise problem
-        initialise(path, _SCHEMA + cycle_log.SCHEMA + cycle_log.BACKFILL + ";")
+        initialise(path, _SCHEMA + cycle_log.SCHEMA + cycle_log.BACKFILL + ";" + outbox.SCHEMA)
 
     def connect(self) -> sqlite3.Connection:
         """A connection for reads (the caller closes it); writes go through `decision`."""
