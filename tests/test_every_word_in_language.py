@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 import yaml
 
-from pipelines.common.paths import SCHEMAS_DIR
+from pipelines.common.paths import PROJECT_ROOT, SCHEMAS_DIR
 from pipelines.contract import vocabulary
 from pipelines.contract.model import KINDS, load_contract
 from pipelines.contract.templates import TEMPLATE_TEXTS
@@ -38,6 +38,7 @@ TEXT_FILES = [
     SCHEMAS_DIR / "rules.yaml",
     SCHEMAS_DIR / "vocabulary.yaml",
     TEMPLATE_TEXTS.path,
+    PROJECT_ROOT / "pipelines" / "notices" / "notice_text.yaml",
 ]
 
 

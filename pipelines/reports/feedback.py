@@ -9,6 +9,7 @@ one per core."""
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +25,7 @@ from pipelines.common.registry import institutions as registry
 from pipelines.common.settings import Settings
 from pipelines.contract.model import LANGUAGES
 from pipelines.cycle.states import EXPLAINABLE_RULES
+from pipelines.notices.feedback import enqueue_feedback_ready
 from pipelines.reports import charts
 from pipelines.reports.feedback_data import (
     FEEDBACK_MEASURES,
@@ -185,6 +187,7 @@ def produce_feedback(
     known = registry()
     produced: list[FeedbackFile] = []
     pdf_jobs: list[tuple[str, str]] = []
+    editions: dict[str, str] = {}
     with open_published(settings) as connection:
         expected = expected_institutions(connection, period)
         if not expected:
@@ -202,6 +205,7 @@ def produce_feedback(
             except NotExpected as error:
                 raise UnknownReport(str(error)) from None
             drawn = draw_charts(data)
+            editions[code] = edition(data)
             for lang in languages or (known[code].language,):
                 progress(f"{period} {code} {lang}")
                 target = FeedbackFile(
@@ -214,7 +218,25 @@ def produce_feedback(
                 produced.append(target)
     _write_pdfs(pdf_jobs, workers, progress)
     write_feedback_index(settings, period)
+    for code, made in itertools.groupby(produced, key=lambda item: item.institution):
+        langs = [item.lang for item in made]
+        links = {lang: portal_link(period, code, lang) for lang in langs}
+        enqueue_feedback_ready(settings, code, str(period), langs, links, edition=editions[code])
     return produced
+
+
+def edition(data: FeedbackData) -> str:
+    """Which production of an institution's report this is, for its FEEDBACK_READY notice (one
+    notice each): provisional, approved, or final-<revision>."""
+    status = data.status
+    if status["data_status"] == "final" and status.get("revision"):
+        return f"final-{status['revision']}"
+    return status["data_status"]
+
+
+def portal_link(period: Period | str, institution: str, lang: str) -> str:
+    """Where the institution downloads its report on the portal (pipelines/portal/feedback_pages.py)."""
+    return f"/feedback/{period}/{institution}.{lang}.pdf"
 
 
 def _write_pdfs(jobs: list[tuple[str, str]], workers: int | None, progress: Callable[[str], None]) -> None:

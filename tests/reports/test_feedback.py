@@ -5,6 +5,7 @@ the data status is said, and only the institution itself (and CIESS staff) can d
 from __future__ import annotations
 
 import csv
+import sqlite3
 import statistics
 from html.parser import HTMLParser
 
@@ -33,6 +34,10 @@ def fed(sample, tmp_path_factory) -> Ciess:
     """A copy of the sample, its 2026-Q2 locked (final figures, revision 1), and the feedback reports
     of both quarters for two institutions in two languages, made with `ciess feedback`."""
     ciess = copy_home(sample.home, tmp_path_factory.mktemp("feedback"))
+    for lang in LANGS:  # AR-ANSES's two contacts, each told in its own language
+        added = ciess.run("contacts", "add", "--institution", "AR-ANSES", "--email", f"datos-{lang}@anses.example.org",
+                          "--lang", lang, "--notices", "FEEDBACK_READY")  # fmt: skip
+        assert added.exit_code == 0, added.output
     locked = ciess.run("period", "lock", LOCKED, "--reason", "Quarterly review done for the feedback test")
     assert locked.exit_code == 0, locked.output
     for period in (PROVISIONAL, LOCKED):
@@ -279,3 +284,26 @@ def test_the_cycle_calls_for_a_report_of_every_locked_institution_once(fed):
     result = dg.materialize([feedback_reports], partition_key=partition, resources=resources)
     assert result.success
     assert feedback_file(Settings.from_env(fed.home), Period.parse(LOCKED), "HT-ONA", "fr", "pdf").exists()
+
+
+def test_each_production_of_a_report_tells_the_institution_once(fed):
+    """FEEDBACK_READY goes to the institution's contacts once per edition of its report (provisional,
+    then final-1 when the quarter is locked), with the link to its report on the portal; producing
+    the same edition again adds nothing."""
+    from pipelines.intake.storing import outbox
+
+    def notices():
+        with sqlite3.connect(fed.home / "ledger.sqlite") as connection:
+            connection.row_factory = sqlite3.Row
+            return sorted((row.key, row.address, row.language, row.params["report_links"][row.language])
+                          for row in outbox.rows(connection, "where notice = 'FEEDBACK_READY'"))  # fmt: skip
+
+    told = notices()
+    assert [(key, address, lang) for key, address, lang, _link in told] == [
+        (f"FEEDBACK_READY:{period}:AR-ANSES:{edition}", f"datos-{lang}@anses.example.org", lang)
+        for period, edition in ((PROVISIONAL, "provisional"), (LOCKED, "final-1"))
+        for lang in sorted(LANGS)
+    ]
+    assert all(link.endswith(f"/feedback/{key.split(':')[1]}/AR-ANSES.{lang}.pdf") for key, _a, lang, link in told)
+    again = fed.run("feedback", "--period", LOCKED, "--institution", "AR-ANSES", "--lang", "es")
+    assert again.exit_code == 0 and notices() == told
