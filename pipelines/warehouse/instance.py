@@ -29,6 +29,8 @@ def instance_settings(settings: Settings) -> dict:
     return {
         "telemetry": {"enabled": False},
         "run_coordinator": {"module": "dagster.core.run_coordinator", "class": "QueuedRunCoordinator"},
+        # a run whose process died (the stack stopped mid-run, a machine restarted) is marked failed
+        "run_monitoring": {"enabled": True},
         "concurrency": {
             "runs": {
                 "max_concurrent_runs": cores + 2,  # a build, the reports, the inbox's small runs

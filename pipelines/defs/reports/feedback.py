@@ -7,6 +7,7 @@ from pipelines.common.periods import Period
 from pipelines.defs.reports.partitions import FEEDBACK_PARTITIONS, period_of_key, quarter_key
 from pipelines.defs.resources import CiessHome
 from pipelines.reports.feedback import feedback_dir, feedback_due, produce_feedback
+from pipelines.warehouse.instance import POOL_TAG, REPORTS_POOL
 
 
 @dg.asset(
@@ -31,6 +32,7 @@ def feedback_reports(context: dg.AssetExecutionContext, ciess: CiessHome) -> dg.
 
 feedback_reports_job = dg.define_asset_job(
     "feedback_reports_job",
+    tags={POOL_TAG: REPORTS_POOL},  # in parallel up to the core count (pipelines/warehouse/instance.py)
     selection=[feedback_reports],
     partitions_def=FEEDBACK_PARTITIONS,
     description="Produce institutions' feedback reports (backfill any quarter x institution from the UI).",

@@ -6,6 +6,7 @@ from pipelines.common.periods import period_of, quarter_due
 from pipelines.defs.reports.partitions import REPORT_PARTITIONS, period_of_key, quarter_key
 from pipelines.defs.resources import CiessHome
 from pipelines.reports.regional import produce, reports_dir
+from pipelines.warehouse.instance import POOL_TAG, REPORTS_POOL
 
 
 @dg.asset(
@@ -30,6 +31,7 @@ def regional_reports(context: dg.AssetExecutionContext, ciess: CiessHome) -> dg.
 
 regional_reports_job = dg.define_asset_job(
     "regional_reports_job",
+    tags={POOL_TAG: REPORTS_POOL},  # in parallel up to the core count (pipelines/warehouse/instance.py)
     selection=[regional_reports],
     partitions_def=REPORT_PARTITIONS,
     description="Produce the regional summaries of one quarter (backfill any past quarter from the UI).",

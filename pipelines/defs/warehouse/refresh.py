@@ -27,7 +27,10 @@ def refresh_warehouse(context: dg.OpExecutionContext, ciess: CiessHome) -> None:
     context.log.info(f"published {summary.published} in {summary.seconds:.1f} s")
 
 
-@dg.job(tags={POOL_TAG: WAREHOUSE_POOL}, description="A warehouse build started by the freshness sensor.")
+@dg.job(
+    tags={POOL_TAG: WAREHOUSE_POOL, "dagster/priority": "10"},  # before the queued reports, which read it
+    description="A warehouse build started by the freshness sensor.",
+)
 def warehouse_refresh():
     refresh_warehouse()
 
