@@ -27,7 +27,7 @@ from pipelines.common.settings import Settings
 from pipelines.warehouse.dbt_process import end_with_parent
 from pipelines.warehouse.instance import write_instance_settings
 
-STOP_SECONDS = 8.0  # SIGTERM, then this long before SIGKILL: all stopped within 10 s
+STOP_SECONDS = 6.0  # SIGTERM, then this long before SIGKILL: all stopped within 10 s
 READY_SECONDS = 120.0
 
 
