@@ -35,6 +35,7 @@ sized as (
     select
         reported.institution_code,
         reported.period,
+        reported.country_iso2,
         reported.subregion_code,
         coalesce(reported.headcount, registry.approx_staff) as size_headcount,
         case when reported.headcount is null then 'registry' else 'roster' end as size_basis
@@ -46,6 +47,7 @@ sized as (
 select
     sized.institution_code,
     sized.period,
+    sized.country_iso2,
     sized.subregion_code,
     case
         when sized.size_headcount < 1000 then 'UNDER_1000'
