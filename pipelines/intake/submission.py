@@ -176,10 +176,9 @@ def submit(
             if differences is not None:
                 diff_path = folder / "diff.csv"
                 previous = checked.previous
+                previous_ids = (settings.home / previous.receipt_path).parent / STAFF_IDS_FILE
                 write_once_with(diff_path, lambda path: write_diff_csv(
-                    path, differences, contract, lang, staged, checked.staff_ids,
-                    settings.home / previous.lake_path, (settings.home / previous.receipt_path).parent / STAFF_IDS_FILE,
-                ))  # fmt: skip
+                    path, differences, contract, lang, checked.staff_ids, previous_ids))  # fmt: skip
             if status.startswith("ACCEPTED") and checked.staff_ids is not None:
                 keep_staff_ids(checked.staff_ids, folder)
             write_once(receipt_path, receipt_json(receipt))
@@ -344,7 +343,8 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
     if previous is not None and not previous.lake_path:
         previous = None
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.secrets_dir), roster=roster_path)
-    staged = None if dry_run else StagedRows(settings.lake_dir, contract, request.submission_id)
+    # a dry run stages into the scratch folder, for the diff to read back the rows that differ
+    staged = StagedRows(settings.scratch_dir if dry_run else settings.lake_dir, contract, request.submission_id)
     staff_ids = None if dry_run else StaffIdsWriter(contract, settings.scratch_dir)
     diff = None
     if previous is not None:
@@ -355,8 +355,8 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
         looked_up = {name: pseudonymiser.lookup(typed.get_column(name)) for name in hidden}
         rows = lake_rows(typed, {name: found.get_column("hashed") for name, found in looked_up.items()}, contract,
                          request.submission_id)  # fmt: skip
-        if staged is not None:
-            staged.write(rows)
+        staged.write(rows)
+        if staff_ids is not None:
             staff_ids.write(typed)
         if diff is not None:
             diff.add(rows)
@@ -370,8 +370,8 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
         background.submit(stage_now, typed)
 
     def discard() -> None:
-        if staged is not None:
-            staged.discard()
+        staged.discard()
+        if staff_ids is not None:
             staff_ids.discard()
 
     try:
@@ -392,19 +392,23 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
             row_issues = checked.row_issue_plan().filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
             return _Checked(checked.issues, row_issues, checked.rows, None)
         try:
-            differences = diff.finish() if diff is not None else None
+            staged_path = staged.close()
+            differences = diff.finish(staged_path) if diff is not None else None
         except BaseException:
             discard()
             raise
     finally:
         if diff is not None:
             diff.close()
+    if dry_run:
+        staged.discard()
+        staged_path = None
     issues = list(checked.issues)
     if contract.kind == "training" and roster_path is None:
         issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, request.institution, period))
     return _Checked(
-        issues, checked.row_issue_plan(), checked.rows, staged.close() if staged is not None else None,
+        issues, checked.row_issue_plan(), checked.rows, staged_path,
         staff_ids.close() if staff_ids is not None else None, previous, differences, clean=True,
     )  # fmt: skip

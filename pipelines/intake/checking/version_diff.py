@@ -1,25 +1,26 @@
 """The resubmission diff: version n+1 of a slot compared with version n by the kind's key, while the
 file is taken in, in bounded memory.
 
-Both versions are compared in their lake form (staff identifiers pseudonymised, `staff_key`), as
-hashes: for each row a 128-bit hash of its key (two independent 64-bit hashes) and a 64-bit hash
-of each other column, appended to one of several files on disk chosen by the key's hash (buckets,
-as for KEY_DUPLICATE in pipelines.intake.checking.key_index), so that a key meets itself in the
-same bucket in both versions. The previous version's rows come from its lake file, streamed by
-polars in a thread of their own from the start; the new version's come batch by batch as the
-intake stages them. At the end each bucket is compared on its own: a key only in the new version
-is added, only in the previous one removed; in both, a column whose hash differs is changed. The
-outcome is the counts and the differences as row numbers and column names, no values (the values
-of `diff.csv` are read afterwards for the differing rows only: pipelines.intake.storing.diff_file).
+Both versions are compared in their lake form (staff identifiers pseudonymised, `staff_key`). For
+each row, a 128-bit hash of its key (two independent 64-bit hashes) and a 64-bit hash of the rest of
+the row go to one of several files on disk chosen by the key's hash (buckets, as for KEY_DUPLICATE
+in pipelines.intake.checking.key_index), so that a key meets itself in the same bucket in both
+versions: the previous version's rows from its lake file, streamed by polars in a thread of their
+own from the start; the new version's batch by batch as the intake stages them. At the end each
+bucket is compared on its own: a key only in the new version is added, only in the previous one
+removed; in both, with another row hash, it may be changed. Only the rows that differ are then read
+back from the two lake files (the new one as staged), and compared column by column: what diff.csv
+lists, and the counts. Memory holds a bucket's hashes and the differing rows, never a whole version.
 
 The hashes are those of polars (stable within one polars version, which both sides share: they are
-computed in the same process). Accepted files have complete and unique keys, so each key is at
-most one row on either side.
+computed in the same process). Accepted files have complete and unique keys, so each key is at most
+one row on either side.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -34,14 +35,19 @@ import pyarrow.ipc
 
 from pipelines.contract.model import Contract
 from pipelines.intake.background import OneBehind
-from pipelines.intake.checking.key_index import bucket_count
 from pipelines.intake.storing.lake import lake_column
 
 _SEEDS = (0, 0x9E3779B97F4A7C15)  # the key's two hash functions
 _COLUMN_SEED = 0x2545F4914F6CDD1D
 READING = 2  # buckets compared at once, at the end
+# A bucket holds 32 bytes a row: with one per 160 MB of file (about 1.3 million rows), a bucket and
+# its join take some 100 MB at the end whatever the file's size, and a file of a million rows needs
+# no sorting into buckets at all (a fifth of the spilling's cost, measured)
+FILE_BYTES_PER_BUCKET = 160 << 20
+MAX_BUCKETS = 256  # a bucket's number is a UInt8
 CHANGES = ("added", "removed", "changed")  # the kinds of difference, in the order diff.csv lists them
-DIFFERENCE_SCHEMA = {"change": pl.String, "row": pl.Int64, "previous_row": pl.Int64, "column": pl.String}
+PAIR_SCHEMA = {"change": pl.String, "row": pl.Int64, "previous_row": pl.Int64}
+LINE_FIELDS = ("change", "row", "previous_row", "column", "old_value", "new_value")  # and the key's columns
 
 
 @dataclass(frozen=True)
@@ -73,9 +79,9 @@ class DiffCounts:
 @dataclass(frozen=True)
 class Differences:
     counts: DiffCounts
-    # DIFFERENCE_SCHEMA: an added row (its row), a removed one (its previous row), and each changed
-    # column of a changed row (both rows, the column); in new-file order, the removed rows last
-    rows: pl.DataFrame
+    # LINE_SCHEMA: an added row, a removed one, and each changed column of a changed row, in
+    # new-file order, the removed rows last; the key in its lake form, the values as text
+    lines: pl.DataFrame
 
 
 def lake_key(contract: Contract) -> list[str]:
@@ -88,16 +94,9 @@ def compared_columns(contract: Contract) -> list[str]:
     return [column.name for column in contract.columns if column.name not in contract.key]
 
 
-def _difference(frame: pl.DataFrame) -> pl.DataFrame:
-    """`frame` with every column of DIFFERENCE_SCHEMA, those it lacks empty."""
-    return frame.select(
-        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
-        for name, dtype in DIFFERENCE_SCHEMA.items()
-    )
-
-
 class VersionDiff:
-    """Start it before the new file's batches come (`add`, in lake form), then `finish`; `close` always."""
+    """Start it before the new file's batches come (`add`, in lake form), then `finish` once they are
+    staged; `close` always."""
 
     def __init__(self, contract: Contract, previous: Path, previous_version: int, file_bytes: int,
                  scratch: Path | None = None):  # fmt: skip
@@ -107,23 +106,30 @@ class VersionDiff:
         lake_names = {column.name: lake_column(column.name) if column.pseudonymise else column.name
                       for column in contract.columns}  # fmt: skip
         self.lake_columns = [lake_names[name] for name in self.columns]
-        self.buckets = bucket_count(max(file_bytes, previous.stat().st_size * 4))  # a lake file is ~1/4 of its CSV
+        largest = max(file_bytes, previous.stat().st_size * 4)  # a lake file is about a fourth of its CSV
+        self.buckets = max(1, min(MAX_BUCKETS, -(-largest // FILE_BYTES_PER_BUCKET)))
         if scratch is not None:
             scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix="diff-", dir=scratch))
         self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
         self._adding = OneBehind("diff")
         self._reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diff-previous")
+        self.previous = previous
         self._previous: Future = self._reading.submit(self._spill_previous, previous)
 
     def _hashed(self, rows: pl.LazyFrame) -> pl.LazyFrame:
+        """`bucket`, the key's hashes, `row` and `r`: the exclusive or of a hash per compared column, each
+        with a seed of its own (two values swapped between columns differ). Rows with the same `r`
+        have every column the same, but for a chance of one in 2^64."""
         key = pl.struct(self.key)
         hashes = [key.hash(seed).alias(f"k{i}") for i, seed in enumerate(_SEEDS)]
+        columns = [pl.col(name).hash(_COLUMN_SEED + i) for i, name in enumerate(self.lake_columns)]
+        row_hash = functools.reduce(lambda left, right: left.xor(right), columns) if columns else None
         return rows.select(
             (hashes[0] % self.buckets).cast(pl.UInt8).alias("bucket"),
             *hashes,
             pl.col("source_row").alias("row"),
-            *(pl.col(lake_name).hash(_COLUMN_SEED).alias(f"c{i}") for i, lake_name in enumerate(self.lake_columns)),
+            (row_hash if row_hash is not None else pl.lit(0, pl.UInt64)).alias("r"),
         )
 
     def add(self, rows: pl.DataFrame) -> None:
@@ -137,6 +143,10 @@ class VersionDiff:
             self._append("old", batch)
 
     def _append(self, side: str, hashed: pl.DataFrame) -> None:
+        if self.buckets == 1:
+            table = hashed.drop("bucket").to_arrow()
+            self._writer(f"{side}-000", table.schema).write_table(table)
+            return
         ordered = hashed.sort("bucket", multithreaded=False)
         sizes = np.bincount(ordered.get_column("bucket").to_numpy(), minlength=self.buckets)
         table = ordered.drop("bucket").to_arrow()
@@ -153,64 +163,111 @@ class VersionDiff:
             self._writers[name] = (sink, pa.ipc.new_stream(sink, schema))
         return self._writers[name][1]
 
-    def finish(self) -> Differences:
+    def finish(self, staged: Path) -> Differences:
+        """The differences, once every batch of the new version was added and staged at `staged`."""
         self._adding.finish()
         self._previous.result()
         self._close_writers()
         with ThreadPoolExecutor(READING, thread_name_prefix="diff") as pool:  # polars releases the GIL
             compared = list(pool.map(self._compare_bucket, range(self.buckets)))
-        added = sum(part["added"] for part in compared)
-        removed = sum(part["removed"] for part in compared)
-        changed = sum(part["changed"] for part in compared)
-        unchanged = sum(part["unchanged"] for part in compared)
-        by_column = {name: sum(part["by_column"][i] for part in compared) for i, name in enumerate(self.columns)}
-        counts = DiffCounts(self.previous_version, added, removed, changed, unchanged,
-                            {name: n for name, n in by_column.items() if n})  # fmt: skip
-        rows = pl.concat([pl.DataFrame(schema=DIFFERENCE_SCHEMA), *(part["rows"] for part in compared)])
-        order = pl.col("change").replace_strict({change: i for i, change in enumerate(CHANGES)}, return_dtype=pl.UInt8)
-        rows = rows.sort(pl.col("row").is_null(), pl.coalesce("row", "previous_row"), order, "column")
-        return Differences(counts, rows)
+        pairs = pl.concat([pl.DataFrame(schema=PAIR_SCHEMA), *compared])
+        matched = int(pairs.filter(pl.col("change") == "matched").get_column("row").sum())
+        pairs = pairs.filter(pl.col("change") != "matched")
+        new = self._values(staged, pairs.get_column("row")).rename({"source_row": "row"})
+        old = self._values(self.previous, pairs.get_column("previous_row")).rename({"source_row": "previous_row"})
+        cells = self._changed_cells(pairs.filter(pl.col("change") == "changed"), new, old)
+        changed_rows = cells.get_column("row").n_unique() if cells.height else 0
+        by_column = dict(cells.group_by("column").len().iter_rows())
+        counts = DiffCounts(
+            self.previous_version,
+            added=pairs.filter(pl.col("change") == "added").height,
+            removed=pairs.filter(pl.col("change") == "removed").height,
+            changed=changed_rows,
+            unchanged=matched + pairs.filter(pl.col("change") == "changed").height - changed_rows,
+            changed_by_column={name: by_column[name] for name in self.columns if name in by_column},
+        )
+        return Differences(counts, self._lines(pairs, cells, new, old))
 
-    def _compare_bucket(self, bucket: int) -> dict[str, Any]:
-        new, old = self._read(f"new-{bucket:03d}"), self._read(f"old-{bucket:03d}")
-        joined = new.join(old, on=["k0", "k1"], how="full", coalesce=True, suffix="_old")
+    def _compare_bucket(self, bucket: int) -> pl.DataFrame:
+        """PAIR_SCHEMA: every key of one bucket but those whose row hash is the same in both
+        versions, which are counted (one row, `matched`, `row` their number)."""
+        pairs = self._pairs(self._read(f"new-{bucket:03d}"), self._read(f"old-{bucket:03d}"))
         in_new, in_old = pl.col("row").is_not_null(), pl.col("row_old").is_not_null()
-        names = [f"c{i}" for i in range(len(self.columns))]
-        flags = joined.filter(in_new & in_old).select(
-            "row", "row_old", *((pl.col(name) != pl.col(f"{name}_old")).alias(name) for name in names)
+        same = (in_new & in_old & (pl.col("r") == pl.col("r_old"))).sum()
+        change = (
+            pl.when(~in_old).then(pl.lit("added")).when(~in_new).then(pl.lit("removed")).otherwise(pl.lit("changed"))
         )
-        differs = pl.any_horizontal(names) if names else pl.lit(False)
-        changed_rows = flags.filter(differs)
-        cells = (
-            changed_rows.unpivot(index=["row", "row_old"], on=names, variable_name="column", value_name="differs")
-            .filter("differs")
-            .select(
-                pl.lit("changed").alias("change"),
-                "row",
-                pl.col("row_old").alias("previous_row"),
-                pl.col("column").replace_strict(dict(zip(names, self.columns, strict=True)), return_dtype=pl.String),
+        differing = pairs.filter(~(in_new & in_old) | (pl.col("r") != pl.col("r_old"))).select(
+            change.alias("change"), "row", pl.col("row_old").alias("previous_row")
+        )
+        counted = pairs.select(pl.lit("matched").alias("change"), same.cast(pl.Int64).alias("row"),
+                               pl.lit(None, pl.Int64).alias("previous_row"))  # fmt: skip
+        return pl.concat([differing.cast(PAIR_SCHEMA), counted.cast(PAIR_SCHEMA)])
+
+    @staticmethod
+    def _pairs(new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
+        """Every key of a bucket with its row on each side (null where it has none). Joined on the
+        first 64 bits of the key's hash (a join on one integer is the fast one), then checked on the
+        other 64: should two keys share the first half (about one chance in 10^7 for files of a
+        million rows), the bucket is joined again on all 128 bits."""
+        pairs = new.join(old, on="k0", how="full", coalesce=True, suffix="_old")
+        both = pl.col("row").is_not_null() & pl.col("row_old").is_not_null()
+        if pairs.filter(both & (pl.col("k1") != pl.col("k1_old"))).height:
+            pairs = new.join(old, on=["k0", "k1"], how="full", coalesce=True, suffix="_old")
+        return pairs
+
+    def _values(self, lake: Path, rows: pl.Series) -> pl.DataFrame:
+        """`source_row`, the key and the compared columns of `rows` of one lake file, as text."""
+        wanted = rows.drop_nulls().unique().implode()
+        return (
+            pl.scan_parquet(lake)
+            .filter(pl.col("source_row").is_in(wanted))
+            .select("source_row", *(pl.col(name).cast(pl.String) for name in (*self.key, *self.lake_columns)))
+            .collect()
+        )
+
+    def _changed_cells(self, changed: pl.DataFrame, new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
+        """One line per column whose value differs, of the rows in both versions whose row hash
+        differs: `row`, `previous_row`, the key, `column`, `old_value`, `new_value`."""
+        both = (
+            changed.select("row", "previous_row")
+            .join(new, on="row")
+            .join(old.drop(self.key), on="previous_row", suffix="_old")
+        )
+        empty = pl.DataFrame(schema={"row": pl.Int64, "previous_row": pl.Int64, **dict.fromkeys(self.key, pl.String),
+                                     "column": pl.String, "old_value": pl.String, "new_value": pl.String})  # fmt: skip
+        cells = [
+            both.filter(pl.col(lake).ne_missing(pl.col(f"{lake}_old"))).select(
+                "row", "previous_row", *self.key, pl.lit(name).alias("column"),
+                pl.col(f"{lake}_old").alias("old_value"), pl.col(lake).alias("new_value"),
             )
+            for name, lake in zip(self.columns, self.lake_columns, strict=True)
+        ]  # fmt: skip
+        return pl.concat([empty, *cells])
+
+    def _lines(self, pairs: pl.DataFrame, cells: pl.DataFrame, new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
+        """LINE_FIELDS and the key: the added and the removed rows with their key, and the changed cells."""
+        nothing = [pl.lit(None, pl.String).alias(name) for name in ("column", "old_value", "new_value")]
+        added = pairs.filter(pl.col("change") == "added").join(new.select("row", *self.key), on="row")
+        removed = pairs.filter(pl.col("change") == "removed").join(
+            old.select("previous_row", *self.key), on="previous_row"
         )
-        added = joined.filter(~in_old).select(pl.lit("added").alias("change"), "row")
-        removed = joined.filter(~in_new).select(
-            pl.lit("removed").alias("change"), pl.col("row_old").alias("previous_row")
+        columns = [*LINE_FIELDS[:3], *self.key, *LINE_FIELDS[3:]]
+        lines = pl.concat([
+            added.with_columns(nothing).select(columns),
+            removed.with_columns(nothing).select(columns),
+            cells.with_columns(pl.lit("changed").alias("change")).select(columns),
+        ])  # fmt: skip
+        order = pl.col("change").replace_strict({change: i for i, change in enumerate(CHANGES)}, return_dtype=pl.UInt8)
+        column_order = pl.col("column").replace_strict(
+            {name: i for i, name in enumerate(self.columns)}, default=None, return_dtype=pl.UInt32
         )
-        by_column = flags.select(pl.col(name).sum() for name in names).row(0) if names else ()
-        rows = pl.concat([_difference(added), _difference(removed), _difference(cells)])
-        return {
-            "added": added.height,
-            "removed": removed.height,
-            "changed": changed_rows.height,
-            "unchanged": flags.height - changed_rows.height,
-            "by_column": [int(n or 0) for n in by_column],
-            "rows": rows,
-        }
+        return lines.sort(pl.col("row").is_null(), pl.coalesce("row", "previous_row"), order, column_order)
 
     def _read(self, name: str) -> pl.DataFrame:
         path = self.folder / f"{name}.arrows"
         if not path.exists():
-            schema = {"k0": pl.UInt64, "k1": pl.UInt64, "row": pl.Int64}
-            return pl.DataFrame(schema={**schema, **{f"c{i}": pl.UInt64 for i in range(len(self.columns))}})
+            return pl.DataFrame(schema={"k0": pl.UInt64, "k1": pl.UInt64, "row": pl.Int64, "r": pl.UInt64})
         with pa.OSFile(str(path)) as source:  # read, not memory-mapped: mapped pages count as resident
             return pl.from_arrow(pa.ipc.open_stream(source).read_all())
 
