@@ -250,6 +250,19 @@ def diff_lines(diff: dict[str, Any] | None, contract: Contract, lang: str) -> li
 DIFF_COUNT_NAMES = ("added", "removed", "changed", "unchanged")
 
 
+def diff_summary(diff: dict[str, Any] | None, contract: Contract, lang: str) -> dict[str, Any] | None:
+    """The resubmission diff for a page, in `lang`: against which version, each count with its
+    label, the changed rows by column; None without a diff."""
+    if not diff:
+        return None
+    return {
+        "against": _say("diff", "against", lang, version=diff["previous_version"]),
+        "counts": [(_say("diff", name, lang), diff[name]) for name in DIFF_COUNT_NAMES],
+        "by_column_title": _say("diff", "by_column", lang),
+        "by_column": changed_by_column_labels(diff, contract, lang),
+    }
+
+
 def changed_by_column_labels(diff: dict[str, Any], contract: Contract, lang: str) -> list[tuple[str, int]]:
     """(column label in `lang`, changed rows), in the contract's order of columns."""
     order = {name: i for i, name in enumerate(contract.column_names)}
