@@ -45,6 +45,7 @@ UNITS = {
     "code": "a code of a code list or of the registry",
     "id": "the identifier of a submission",
     "text": "a name, for people to read",
+    "json": "a JSON object, its keys and values as the column's description says",
 }
 
 
