@@ -52,8 +52,6 @@ def _worded(differences: Differences, contract: Contract, lang: str, new_ids: Pa
     hidden = identifier_columns(contract)
     lake_names = dict(zip(contract.key, lake_key(contract), strict=True))
     removed = pl.col("change") == "removed"
-    for name in hidden:
-        lines = lines.drop(lake_names[name])
     ids = {name: pl.String for name in hidden}
     new = staff_ids_of(new_ids, lines.filter(~removed).get_column("row"))
     new = pl.DataFrame(schema={"row": pl.Int64, **ids}) if new is None else new.cast(ids)

@@ -26,16 +26,16 @@ from pipelines.intake.background import OneBehind
 from pipelines.intake.checking.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.intake.checking.issue_order import sorted_run
 from pipelines.intake.checking.validation import validate_file
-from pipelines.intake.checking.version_diff import Differences, VersionDiff
+from pipelines.intake.checking.version_diff import Differences, PreviousVersion, VersionDiff, row_hashes_name
 from pipelines.intake.diff_file import write_diff_csv
 from pipelines.intake.receipts import IssueRecords, receipt_json, render_text
 from pipelines.intake.storing import cycle_log
-from pipelines.intake.storing.archive import ArchivedFile, archive_file
+from pipelines.intake.storing.archive import ArchivedFile, archive_file, keep_beside_receipt
 from pipelines.intake.storing.doctor import sweep_leftovers
 from pipelines.intake.storing.lake import StagedRows, lake_file, lake_rows, publish_staged
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
 from pipelines.intake.storing.pseudonym import Pseudonymiser, load_or_create_key
-from pipelines.intake.storing.staff_ids import STAFF_IDS_FILE, StaffIdsWriter, keep_staff_ids
+from pipelines.intake.storing.staff_ids import STAFF_IDS_FILE, StaffIdsWriter
 
 
 class UsageError(Exception):
@@ -180,7 +180,8 @@ def submit(
                 write_once_with(diff_path, lambda path: write_diff_csv(
                     path, differences, contract, lang, checked.staff_ids, previous_ids))  # fmt: skip
             if status.startswith("ACCEPTED") and checked.staff_ids is not None:
-                keep_staff_ids(checked.staff_ids, folder)
+                keep_beside_receipt(checked.staff_ids, folder, STAFF_IDS_FILE)
+                keep_beside_receipt(checked.row_hashes, folder, row_hashes_name(contract))
             write_once(receipt_path, receipt_json(receipt))
             lake_path = None
             if status.startswith("ACCEPTED") and staged is not None:
@@ -294,12 +295,13 @@ class _Checked:
     rows: int
     staged: Path | None  # the accepted rows, staged for the lake
     staff_ids: Path | None = None  # their clear staff identifiers, for the archive (pipelines.intake.storing.staff_ids)
+    row_hashes: Path | None = None  # their row hashes, for the next version's diff (version_diff.row_hashes_name)
     previous: LedgerRow | None = None  # the version current when the file was checked
     differences: Differences | None = None  # against `previous`
     clean: bool = False  # no error found
 
     def discard(self) -> None:
-        for path in (self.staged, self.staff_ids):
+        for path in (self.staged, self.staff_ids, self.row_hashes):
             if path is not None:
                 path.unlink(missing_ok=True)
 
@@ -346,9 +348,11 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
     # a dry run stages into the scratch folder, for the diff to read back the rows that differ
     staged = StagedRows(settings.scratch_dir if dry_run else settings.lake_dir, contract, request.submission_id)
     staff_ids = None if dry_run else StaffIdsWriter(contract, settings.scratch_dir)
-    diff = None
+    against = None
     if previous is not None:
-        diff = VersionDiff(contract, settings.home / previous.lake_path, previous.version, size, settings.scratch_dir)
+        kept = (settings.home / previous.receipt_path).parent / row_hashes_name(contract)
+        against = PreviousVersion(previous.version, settings.home / previous.lake_path, kept)
+    diff = VersionDiff(contract, against, size, settings.scratch_dir)  # a first version: its row hashes only
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
     def stage_now(typed: pl.DataFrame) -> pl.DataFrame | None:
@@ -358,8 +362,7 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
         staged.write(rows)
         if staff_ids is not None:
             staff_ids.write(typed)
-        if diff is not None:
-            diff.add(rows)
+        diff.add(rows)
         if roster_path is not None:
             return staff_not_in_roster(typed, looked_up["staff_id"].get_column("rostered"))
         return None
@@ -393,13 +396,13 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
             return _Checked(checked.issues, row_issues, checked.rows, None)
         try:
             staged_path = staged.close()
-            differences = diff.finish(staged_path) if diff is not None else None
+            differences = diff.finish(staged_path) if against is not None else None
+            row_hashes = None if dry_run else diff.row_hashes()
         except BaseException:
             discard()
             raise
     finally:
-        if diff is not None:
-            diff.close()
+        diff.close()
     if dry_run:
         staged.discard()
         staged_path = None
@@ -410,5 +413,5 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
         issues.extend(headcount_jump(checked.rows, ledger, request.institution, period))
     return _Checked(
         issues, checked.row_issue_plan(), checked.rows, staged_path,
-        staff_ids.close() if staff_ids is not None else None, previous, differences, clean=True,
+        staff_ids.close() if staff_ids is not None else None, row_hashes, previous, differences, clean=True,
     )  # fmt: skip

@@ -5,8 +5,11 @@ Both versions are compared in their lake form (staff identifiers pseudonymised, 
 each row, a 128-bit hash of its key (two independent 64-bit hashes) and a 64-bit hash of the rest of
 the row go to one of several files on disk chosen by the key's hash (buckets, as for KEY_DUPLICATE
 in pipelines.intake.checking.key_index), so that a key meets itself in the same bucket in both
-versions: the previous version's rows from its lake file, streamed by polars in a thread of their
-own from the start; the new version's batch by batch as the intake stages them. At the end each
+versions: the new version's batch by batch as the intake stages them; the previous version's from
+the row hashes it kept when it was taken in (`row_hashes_name`: 32 bytes a row, in file order,
+beside its receipt), else from its lake file, read and hashed by polars in a thread of their own from
+the start (decoding the lake's pseudonyms costs more than the rest of the diff together, measured).
+Every accepted version keeps its row hashes so, for the version after it. At the end each
 bucket is compared on its own: a key only in the new version is added, only in the previous one
 removed; in both, with another row hash, it may be changed. Only the rows that differ are then read
 back from the two lake files (the new one as staged), and compared column by column: what diff.csv
@@ -21,6 +24,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import json
+import os
 import shutil
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -77,6 +83,15 @@ class DiffCounts:
 
 
 @dataclass(frozen=True)
+class PreviousVersion:
+    """The version a new one is compared with."""
+
+    version: int
+    lake: Path  # its lake file
+    row_hashes: Path  # where it kept its row hashes (absent for a version taken in before they were kept)
+
+
+@dataclass(frozen=True)
 class Differences:
     counts: DiffCounts
     # LINE_SCHEMA: an added row, a removed one, and each changed column of a changed row, in
@@ -94,28 +109,43 @@ def compared_columns(contract: Contract) -> list[str]:
     return [column.name for column in contract.columns if column.name not in contract.key]
 
 
+def row_hashes_name(contract: Contract) -> str:
+    """The file name of a version's row hashes: it says what they were made with (the polars version,
+    whose hashes are stable only within a version, the key and the compared columns), so that hashes
+    made otherwise are never compared; the lake file is read instead."""
+    made_with = json.dumps([pl.__version__, _SEEDS, _COLUMN_SEED, lake_key(contract), compared_columns(contract)])
+    return f"row_hashes-{hashlib.sha256(made_with.encode()).hexdigest()[:16]}.arrows"
+
+
 class VersionDiff:
     """Start it before the new file's batches come (`add`, in lake form), then `finish` once they are
-    staged; `close` always."""
+    staged, `row_hashes` to keep the new version's; `close` always. Without a previous version it
+    only makes the row hashes."""
 
-    def __init__(self, contract: Contract, previous: Path, previous_version: int, file_bytes: int,
+    def __init__(self, contract: Contract, previous: PreviousVersion | None, file_bytes: int,
                  scratch: Path | None = None):  # fmt: skip
-        self.previous_version = previous_version
+        self.previous = previous
         self.key = lake_key(contract)
+        self.shown_key = [name for name in self.key if name in contract.column_names]  # not pseudonymised
         self.columns = compared_columns(contract)
         lake_names = {column.name: lake_column(column.name) if column.pseudonymise else column.name
                       for column in contract.columns}  # fmt: skip
         self.lake_columns = [lake_names[name] for name in self.columns]
-        largest = max(file_bytes, previous.stat().st_size * 4)  # a lake file is about a fourth of its CSV
+        largest = max(file_bytes, previous.lake.stat().st_size * 4) if previous else 0  # a lake file: ~1/4 of its CSV
         self.buckets = max(1, min(MAX_BUCKETS, -(-largest // FILE_BYTES_PER_BUCKET)))
         if scratch is not None:
             scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.scratch = scratch
         self.folder = Path(tempfile.mkdtemp(prefix="diff-", dir=scratch))
         self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
         self._adding = OneBehind("diff")
         self._reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diff-previous")
-        self.previous = previous
-        self._previous: Future = self._reading.submit(self._spill_previous, previous)
+        # with one bucket, the new version's bucket is its row hashes in file order, and the previous
+        # version's kept row hashes are its bucket as they are
+        self._previous_as_bucket = previous is not None and self.buckets == 1 and previous.row_hashes.exists()
+        self._previous: Future | None = None
+        if previous is not None and not self._previous_as_bucket:
+            self._previous = self._reading.submit(self._spill_previous, previous)
 
     def _hashed(self, rows: pl.LazyFrame) -> pl.LazyFrame:
         """`bucket`, the key's hashes, `row` and `r`: the exclusive or of a hash per compared column, each
@@ -135,12 +165,44 @@ class VersionDiff:
     def add(self, rows: pl.DataFrame) -> None:
         """One batch of the new version in its lake form (pipelines.intake.storing.lake.lake_rows),
         hashed and spilled by a thread of its own, one batch behind."""
-        self._adding.submit(lambda: self._append("new", self._hashed(rows.lazy()).collect()))
+        self._adding.submit(self._add_now, rows)
 
-    def _spill_previous(self, previous: Path) -> None:
-        wanted = pl.scan_parquet(previous).select("source_row", *self.key, *self.lake_columns)
+    def _add_now(self, rows: pl.DataFrame) -> None:
+        hashed = self._hashed(rows.lazy()).collect()
+        self._append("new", hashed)
+        if self.buckets > 1:  # the new version's row hashes, in file order
+            table = hashed.drop("bucket").to_arrow()
+            self._writer("row-hashes", table.schema).write_table(table)
+
+    def _spill_previous(self, previous: PreviousVersion) -> None:
+        if previous.row_hashes.exists():
+            with pa.OSFile(str(previous.row_hashes)) as source:
+                for batch in pa.ipc.open_stream(source):
+                    kept = pl.from_arrow(batch)
+                    self._append("old", kept.select((pl.col("k0") % self.buckets).cast(pl.UInt8).alias("bucket"),
+                                                    pl.all()))  # fmt: skip
+            return
+        present = set(pl.scan_parquet(previous.lake).collect_schema())  # a column the contract gained since: empty
+        wanted = pl.scan_parquet(previous.lake).select(
+            "source_row", *self.key,
+            *(pl.col(name) if name in present else pl.lit(None).alias(name) for name in self.lake_columns),
+        )  # fmt: skip
         for batch in self._hashed(wanted).collect_batches():  # streamed: a batch in memory at a time
             self._append("old", batch)
+
+    def row_hashes(self) -> Path:
+        """The new version's row hashes, moved out of the diff's folder (for the archive, once the
+        version is accepted: pipelines.intake.submission)."""
+        self._adding.finish()
+        self._close_writers()
+        made = self.folder / ("row-hashes.arrows" if self.buckets > 1 else "new-000.arrows")
+        descriptor, name = tempfile.mkstemp(dir=self.scratch, prefix="row-hashes-", suffix=".arrows")
+        os.close(descriptor)
+        if made.exists():
+            os.replace(made, name)
+        else:  # a file of no rows cannot be accepted, but the caller owns a file either way
+            pa.ipc.new_stream(pa.OSFile(name, "wb"), pa.schema([])).close()
+        return Path(name)
 
     def _append(self, side: str, hashed: pl.DataFrame) -> None:
         if self.buckets == 1:
@@ -166,7 +228,8 @@ class VersionDiff:
     def finish(self, staged: Path) -> Differences:
         """The differences, once every batch of the new version was added and staged at `staged`."""
         self._adding.finish()
-        self._previous.result()
+        if self._previous is not None:
+            self._previous.result()
         self._close_writers()
         with ThreadPoolExecutor(READING, thread_name_prefix="diff") as pool:  # polars releases the GIL
             compared = list(pool.map(self._compare_bucket, range(self.buckets)))
@@ -174,12 +237,12 @@ class VersionDiff:
         matched = int(pairs.filter(pl.col("change") == "matched").get_column("row").sum())
         pairs = pairs.filter(pl.col("change") != "matched")
         new = self._values(staged, pairs.get_column("row")).rename({"source_row": "row"})
-        old = self._values(self.previous, pairs.get_column("previous_row")).rename({"source_row": "previous_row"})
+        old = self._values(self.previous.lake, pairs.get_column("previous_row")).rename({"source_row": "previous_row"})
         cells = self._changed_cells(pairs.filter(pl.col("change") == "changed"), new, old)
         changed_rows = cells.get_column("row").n_unique() if cells.height else 0
         by_column = dict(cells.group_by("column").len().iter_rows())
         counts = DiffCounts(
-            self.previous_version,
+            self.previous.version,
             added=pairs.filter(pl.col("change") == "added").height,
             removed=pairs.filter(pl.col("change") == "removed").height,
             changed=changed_rows,
@@ -222,7 +285,7 @@ class VersionDiff:
         return (
             pl.scan_parquet(lake)
             .filter(pl.col("source_row").is_in(wanted))
-            .select("source_row", *(pl.col(name).cast(pl.String) for name in (*self.key, *self.lake_columns)))
+            .select("source_row", *(pl.col(name).cast(pl.String) for name in (*self.shown_key, *self.lake_columns)))
             .collect()
         )
 
@@ -232,13 +295,14 @@ class VersionDiff:
         both = (
             changed.select("row", "previous_row")
             .join(new, on="row")
-            .join(old.drop(self.key), on="previous_row", suffix="_old")
+            .join(old.drop(self.shown_key), on="previous_row", suffix="_old")
         )
-        empty = pl.DataFrame(schema={"row": pl.Int64, "previous_row": pl.Int64, **dict.fromkeys(self.key, pl.String),
-                                     "column": pl.String, "old_value": pl.String, "new_value": pl.String})  # fmt: skip
+        key = dict.fromkeys(self.shown_key, pl.String)
+        empty = pl.DataFrame(schema={"row": pl.Int64, "previous_row": pl.Int64, **key, "column": pl.String,
+                                     "old_value": pl.String, "new_value": pl.String})  # fmt: skip
         cells = [
             both.filter(pl.col(lake).ne_missing(pl.col(f"{lake}_old"))).select(
-                "row", "previous_row", *self.key, pl.lit(name).alias("column"),
+                "row", "previous_row", *self.shown_key, pl.lit(name).alias("column"),
                 pl.col(f"{lake}_old").alias("old_value"), pl.col(lake).alias("new_value"),
             )
             for name, lake in zip(self.columns, self.lake_columns, strict=True)
@@ -248,11 +312,11 @@ class VersionDiff:
     def _lines(self, pairs: pl.DataFrame, cells: pl.DataFrame, new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
         """LINE_FIELDS and the key: the added and the removed rows with their key, and the changed cells."""
         nothing = [pl.lit(None, pl.String).alias(name) for name in ("column", "old_value", "new_value")]
-        added = pairs.filter(pl.col("change") == "added").join(new.select("row", *self.key), on="row")
+        added = pairs.filter(pl.col("change") == "added").join(new.select("row", *self.shown_key), on="row")
         removed = pairs.filter(pl.col("change") == "removed").join(
-            old.select("previous_row", *self.key), on="previous_row"
+            old.select("previous_row", *self.shown_key), on="previous_row"
         )
-        columns = [*LINE_FIELDS[:3], *self.key, *LINE_FIELDS[3:]]
+        columns = [*LINE_FIELDS[:3], *self.shown_key, *LINE_FIELDS[3:]]
         lines = pl.concat([
             added.with_columns(nothing).select(columns),
             removed.with_columns(nothing).select(columns),
@@ -265,7 +329,11 @@ class VersionDiff:
         return lines.sort(pl.col("row").is_null(), pl.coalesce("row", "previous_row"), order, column_order)
 
     def _read(self, name: str) -> pl.DataFrame:
-        path = self.folder / f"{name}.arrows"
+        path = (
+            self.previous.row_hashes
+            if name == "old-000" and self._previous_as_bucket
+            else self.folder / f"{name}.arrows"
+        )
         if not path.exists():
             return pl.DataFrame(schema={"k0": pl.UInt64, "k1": pl.UInt64, "row": pl.Int64, "r": pl.UInt64})
         with pa.OSFile(str(path)) as source:  # read, not memory-mapped: mapped pages count as resident

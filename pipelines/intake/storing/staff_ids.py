@@ -59,15 +59,6 @@ class StaffIdsWriter:
         self.path.unlink(missing_ok=True)
 
 
-def keep_staff_ids(written: Path, folder: Path) -> Path:
-    """Move the written file beside the submission's receipt, readable by its owner only."""
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / STAFF_IDS_FILE
-    os.replace(written, final)
-    os.chmod(final, 0o400)
-    return final
-
-
 def staff_ids_of(path: Path, rows: pl.Series) -> pl.DataFrame | None:
     """`row` and the clear identifiers of `rows` (None when the version kept no such file: it was
     accepted before the diff existed)."""

@@ -149,16 +149,20 @@ def edited(kind: str, rows: list[dict[str, str]], rng: random.Random, edits: int
     return rows
 
 
-def _submit_both(home: Path, kind: str, before: Path, after: Path):
+def _submit_both(home: Path, kind: str, before: Path, after: Path, from_lake: bool = False):
+    """Version 1, then version 2; `from_lake`: version 1's row hashes are gone, its lake file is read."""
     settings_ = Settings(home=home)
     first = submit(before, INSTITUTION, kind, PERIOD, settings_)
     assert first.status.startswith("ACCEPTED"), first.receipt["rule_counts"]
     assert first.receipt["diff"] is None  # a first version has nothing to be compared with
+    (kept,) = first.receipt_path.parent.glob("row_hashes-*.arrows")
+    if from_lake:
+        kept.unlink()
     second = submit(after, INSTITUTION, kind, PERIOD, settings_)
     return settings_, first, second
 
 
-def _check(tmp_path: Path, kind: str, seed: int, rows: int, edits: int) -> None:
+def _check(tmp_path: Path, kind: str, seed: int, rows: int, edits: int, from_lake: bool = False) -> None:
     rng = random.Random(seed)
     header, _ = _templates(kind)
     original = random_rows(kind, rng, rows, 1)
@@ -167,7 +171,7 @@ def _check(tmp_path: Path, kind: str, seed: int, rows: int, edits: int) -> None:
     before = _write(folder / "before.csv", header, original)
     after = _write(folder / "after.csv", header, edited(kind, original, rng, edits))
     counts, lines = expected_diff(before, after, kind)
-    settings_, _, second = _submit_both(home, kind, before, after)
+    settings_, _, second = _submit_both(home, kind, before, after, from_lake)
     if before.read_bytes() == after.read_bytes():
         assert second.status == "DUPLICATE" and second.receipt["diff"] is None
         return
@@ -177,17 +181,18 @@ def _check(tmp_path: Path, kind: str, seed: int, rows: int, edits: int) -> None:
     assert Ledger(settings_.ledger_path).diff_of(second.receipt["submission_id"])["added"] == counts["added"]
 
 
+@pytest.mark.parametrize("from_lake", [False, True], ids=["kept-row-hashes", "lake-file"])
 @pytest.mark.parametrize("kind", ["staffing", "training"])
-def test_diff_agrees_with_a_plain_comparison(tmp_path, kind):
-    _check(tmp_path, kind, seed=11, rows=40, edits=12)
+def test_diff_agrees_with_a_plain_comparison(tmp_path, kind, from_lake):
+    _check(tmp_path, kind, seed=11, rows=40, edits=12, from_lake=from_lake)
 
 
 @pytest.mark.long
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["staffing", "training"]), seed=st.integers(0, 10_000), rows=st.integers(1, 60),
-       edits=st.integers(0, 25))  # fmt: skip
-def test_diff_agrees_with_a_plain_comparison_for_random_files_and_edits(tmp_path, kind, seed, rows, edits):
-    _check(tmp_path, kind, seed, rows, edits)
+       edits=st.integers(0, 25), from_lake=st.booleans())  # fmt: skip
+def test_diff_agrees_with_a_plain_comparison_for_random_files_and_edits(tmp_path, kind, seed, rows, edits, from_lake):
+    _check(tmp_path, kind, seed, rows, edits, from_lake)
 
 
 def test_a_removed_row_of_a_version_without_its_staff_ids_is_named_by_its_previous_row(tmp_path):
