@@ -351,7 +351,8 @@ def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = F
     against = None
     if previous is not None:
         kept = (settings.home / previous.receipt_path).parent / row_hashes_name(contract)
-        against = PreviousVersion(previous.version, settings.home / previous.lake_path, kept)
+        lake = settings.home / previous.lake_path
+        against = PreviousVersion(previous.version, previous.rows, previous.size_bytes, lake, kept)
     diff = VersionDiff(contract, against, size, settings.scratch_dir)  # a first version: its row hashes only
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 

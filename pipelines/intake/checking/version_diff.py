@@ -46,10 +46,11 @@ from pipelines.intake.storing.lake import lake_column
 _SEEDS = (0, 0x9E3779B97F4A7C15)  # the key's two hash functions
 _COLUMN_SEED = 0x2545F4914F6CDD1D
 READING = 2  # buckets compared at once, at the end
-# A bucket holds 32 bytes a row: with one per 160 MB of file (about 1.3 million rows), a bucket and
-# its join take some 100 MB at the end whatever the file's size, and a file of a million rows needs
-# no sorting into buckets at all (a fifth of the spilling's cost, measured)
-FILE_BYTES_PER_BUCKET = 160 << 20
+# A bucket holds 32 bytes a row: with one per 1.5 million rows (of the larger version; the new file's
+# rows guessed from its size and the previous file's bytes per row), a bucket and its join take some
+# 100 MB at the end whatever the files' size, and a version of a million rows needs no sorting into
+# buckets at all: the previous version's kept row hashes are its bucket as they are
+ROWS_PER_BUCKET = 1_500_000
 MAX_BUCKETS = 256  # a bucket's number is a UInt8
 CHANGES = ("added", "removed", "changed")  # the kinds of difference, in the order diff.csv lists them
 PAIR_SCHEMA = {"change": pl.String, "row": pl.Int64, "previous_row": pl.Int64}
@@ -87,6 +88,8 @@ class PreviousVersion:
     """The version a new one is compared with."""
 
     version: int
+    rows: int
+    size_bytes: int  # of its file as sent
     lake: Path  # its lake file
     row_hashes: Path  # where it kept its row hashes (absent for a version taken in before they were kept)
 
@@ -131,8 +134,8 @@ class VersionDiff:
         lake_names = {column.name: lake_column(column.name) if column.pseudonymise else column.name
                       for column in contract.columns}  # fmt: skip
         self.lake_columns = [lake_names[name] for name in self.columns]
-        largest = max(file_bytes, previous.lake.stat().st_size * 4) if previous else 0  # a lake file: ~1/4 of its CSV
-        self.buckets = max(1, min(MAX_BUCKETS, -(-largest // FILE_BYTES_PER_BUCKET)))
+        rows = max(previous.rows, file_bytes * previous.rows // max(previous.size_bytes, 1)) if previous else 0
+        self.buckets = max(1, min(MAX_BUCKETS, -(-rows // ROWS_PER_BUCKET)))
         if scratch is not None:
             scratch.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.scratch = scratch
