@@ -228,3 +228,19 @@ def test_preview_counts_what_submit_finds_and_records_nothing(tmp_path):
         "previous_version": 1, "added": 0, "removed": 0, "changed": 1, "unchanged": len(templates) - 1,
         "changed_by_column": {"hours": 1},
     }  # fmt: skip
+
+
+def test_the_command_line_receipt_says_what_changed(ciess, tmp_path):
+    header, templates = _templates("staffing")
+    changed = [dict(row) for row in templates]
+    changed[0]["occupational_group"] = "LEGAL"
+    after = _write(tmp_path / "after.csv", header, changed[:-1])
+    assert ciess.submit(EXAMPLES["staffing"] / "valid.csv", kind="staffing").exit_code == 0
+    args = ["--institution", INSTITUTION, "--kind", "staffing", "--period", PERIOD, "--lang", "fr"]
+    printed = ciess.run("submit", after, *args)
+    assert printed.exit_code == 0, printed.output
+    lines = printed.stdout.splitlines()
+    assert "Comparé à la version 1 :" in lines
+    assert f"  0 ligne(s) ajoutée(s), 1 supprimée(s), 1 modifiée(s), {len(templates) - 2} inchangée(s)" in lines
+    assert "    Groupe professionnel: 1" in lines  # the column by its label in the receipt's language
+    assert any(line.strip().startswith("Toutes les modifications :") and line.endswith("diff.csv") for line in lines)
