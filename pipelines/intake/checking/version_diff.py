@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,26 @@ def row_hashes_name(contract: Contract) -> str:
     return f"row_hashes-{hashlib.sha256(made_with.encode()).hexdigest()[:16]}.arrows"
 
 
+_HASHES = {"k0": pl.UInt64, "k1": pl.UInt64, "row": pl.Int64, "r": pl.UInt64}
+
+
+@dataclass
+class _HeldHashes:
+    """The previous version's row hashes in memory, sorted by `k0`, and which of them were matched."""
+
+    frame: pl.DataFrame
+    k0: np.ndarray
+    k1: np.ndarray
+    row: np.ndarray
+    r: np.ndarray
+    matched: np.ndarray
+    has_collision: bool  # two keys share `k0` (about one chance in 10^7 for a million rows): compared at the end
+
+
+def _text_schema(diff: VersionDiff) -> dict:
+    return {"source_row": pl.Int64, **dict.fromkeys((*diff.shown_key, *diff.lake_columns), pl.String)}
+
+
 class VersionDiff:
     """Start it before the new file's batches come (`add`, in lake form), then `finish` once they are
     staged, `row_hashes` to keep the new version's; `close` always. Without a previous version it
@@ -143,12 +164,18 @@ class VersionDiff:
         self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
         self._adding = OneBehind("diff")
         self._reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diff-previous")
-        # with one bucket, the new version's bucket is its row hashes in file order, and the previous
-        # version's kept row hashes are its bucket as they are
-        self._previous_as_bucket = previous is not None and self.buckets == 1 and previous.row_hashes.exists()
+        # With one bucket, the new version's bucket file is its row hashes in file order, and the
+        # comparison is made batch by batch as they come, against the previous version's hashes held
+        # sorted in memory (one bucket's worth): the end then only reads the previous version's
+        # differing rows; the new version's are kept as they pass.
+        self._as_they_come = previous is not None and self.buckets == 1
+        self._found: list[pl.DataFrame] = []  # PAIR_SCHEMA: the new rows that differ
+        self._new_values: list[pl.DataFrame] = []  # their values (`_values`)
+        self._same = 0  # rows of the same key and row hash in both versions
         self._previous: Future | None = None
-        if previous is not None and not self._previous_as_bucket:
-            self._previous = self._reading.submit(self._spill_previous, previous)
+        if previous is not None:
+            work = self._load_previous if self._as_they_come else self._spill_previous
+            self._previous = self._reading.submit(work, previous)
 
     def _hashed(self, rows: pl.LazyFrame) -> pl.LazyFrame:
         """`bucket`, the key's hashes, `row` and `r`: the exclusive or of a hash per compared column, each
@@ -176,14 +203,55 @@ class VersionDiff:
         if self.buckets > 1:  # the new version's row hashes, in file order
             table = hashed.drop("bucket").to_arrow()
             self._writer("row-hashes", table.schema).write_table(table)
+        if self._as_they_come and not (previous := self._previous.result()).has_collision:
+            self._compare_as_they_come(rows, hashed, previous)
+
+    def _compare_as_they_come(self, rows: pl.DataFrame, hashed: pl.DataFrame, previous: _HeldHashes) -> None:
+        """One batch against the previous version's held hashes: its rows of the same key and row
+        hash are counted, the others (added, or changed) kept with their values."""
+        k0, k1, r, row = (hashed.get_column(name).to_numpy() for name in ("k0", "k1", "r", "row"))
+        if previous.k0.size:
+            at = np.minimum(np.searchsorted(previous.k0, k0), previous.k0.size - 1)
+            found = (previous.k0[at] == k0) & (previous.k1[at] == k1)
+            previous.matched[at[found]] = True
+            same = found & (previous.r[at] == r)
+            previous_row = np.where(found, previous.row[at], -1)
+        else:
+            found = same = np.zeros(k0.size, dtype=bool)
+            previous_row = np.full(k0.size, -1)
+        self._same += int(same.sum())
+        differs = ~same
+        if not differs.any():
+            return
+        differing = pl.DataFrame({
+            "change": np.where(found[differs], "changed", "added"),
+            "row": row[differs],
+            "previous_row": previous_row[differs],
+        }).with_columns(pl.col("previous_row").replace(-1, None)).cast(PAIR_SCHEMA)  # fmt: skip
+        self._found.append(differing)
+        wanted = differing.get_column("row").implode()
+        self._new_values.append(self._text_of(rows.lazy().filter(pl.col("source_row").is_in(wanted))).collect())
+
+    def _load_previous(self, previous: PreviousVersion) -> _HeldHashes:
+        """The previous version's row hashes, sorted by the key's first hash, in memory."""
+        held = pl.concat([pl.DataFrame(schema=_HASHES), *self._previous_hashes(previous)]).sort("k0")
+        k0 = held.get_column("k0").to_numpy()
+        return _HeldHashes(
+            frame=held, k0=k0, k1=held.get_column("k1").to_numpy(), row=held.get_column("row").to_numpy(),
+            r=held.get_column("r").to_numpy(), matched=np.zeros(k0.size, dtype=bool),
+            has_collision=bool((np.diff(k0) == 0).any()),
+        )  # fmt: skip
 
     def _spill_previous(self, previous: PreviousVersion) -> None:
+        for batch in self._previous_hashes(previous):
+            self._append("old", batch.select((pl.col("k0") % self.buckets).cast(pl.UInt8).alias("bucket"), pl.all()))
+
+    def _previous_hashes(self, previous: PreviousVersion) -> Iterator[pl.DataFrame]:
+        """The previous version's row hashes (_HASHES), batch by batch: those it kept, else made from its lake file."""
         if previous.row_hashes.exists():
             with pa.OSFile(str(previous.row_hashes)) as source:
                 for batch in pa.ipc.open_stream(source):
-                    kept = pl.from_arrow(batch)
-                    self._append("old", kept.select((pl.col("k0") % self.buckets).cast(pl.UInt8).alias("bucket"),
-                                                    pl.all()))  # fmt: skip
+                    yield pl.from_arrow(batch)
             return
         present = set(pl.scan_parquet(previous.lake).collect_schema())  # a column the contract gained since: empty
         wanted = pl.scan_parquet(previous.lake).select(
@@ -191,7 +259,7 @@ class VersionDiff:
             *(pl.col(name) if name in present else pl.lit(None).alias(name) for name in self.lake_columns),
         )  # fmt: skip
         for batch in self._hashed(wanted).collect_batches():  # streamed: a batch in memory at a time
-            self._append("old", batch)
+            yield batch.drop("bucket")
 
     def row_hashes(self) -> Path:
         """The new version's row hashes, moved out of the diff's folder (for the archive, once the
@@ -231,15 +299,20 @@ class VersionDiff:
     def finish(self, staged: Path) -> Differences:
         """The differences, once every batch of the new version was added and staged at `staged`."""
         self._adding.finish()
-        if self._previous is not None:
-            self._previous.result()
+        previous = self._previous.result()
         self._close_writers()
-        with ThreadPoolExecutor(READING, thread_name_prefix="diff") as pool:  # polars releases the GIL
-            compared = list(pool.map(self._compare_bucket, range(self.buckets)))
-        pairs = pl.concat([pl.DataFrame(schema=PAIR_SCHEMA), *compared])
-        matched = int(pairs.filter(pl.col("change") == "matched").get_column("row").sum())
-        pairs = pairs.filter(pl.col("change") != "matched")
-        new = self._values(staged, pairs.get_column("row")).rename({"source_row": "row"})
+        if self._as_they_come and not previous.has_collision:
+            removed = pl.DataFrame({"change": "removed", "row": None, "previous_row": previous.row[~previous.matched]})
+            pairs = pl.concat([pl.DataFrame(schema=PAIR_SCHEMA), *self._found, removed.cast(PAIR_SCHEMA)])
+            matched = self._same
+            new = pl.concat([pl.DataFrame(schema=_text_schema(self)), *self._new_values]).rename({"source_row": "row"})
+        else:
+            with ThreadPoolExecutor(READING, thread_name_prefix="diff") as pool:  # polars releases the GIL
+                compared = list(pool.map(self._compare_bucket, range(self.buckets)))
+            pairs = pl.concat([pl.DataFrame(schema=PAIR_SCHEMA), *compared])
+            matched = int(pairs.filter(pl.col("change") == "matched").get_column("row").sum())
+            pairs = pairs.filter(pl.col("change") != "matched")
+            new = self._values(staged, pairs.get_column("row")).rename({"source_row": "row"})
         old = self._values(self.previous.lake, pairs.get_column("previous_row")).rename({"source_row": "previous_row"})
         cells = self._changed_cells(pairs.filter(pl.col("change") == "changed"), new, old)
         changed_rows = cells.get_column("row").n_unique() if cells.height else 0
@@ -285,11 +358,11 @@ class VersionDiff:
     def _values(self, lake: Path, rows: pl.Series) -> pl.DataFrame:
         """`source_row`, the key and the compared columns of `rows` of one lake file, as text."""
         wanted = rows.drop_nulls().unique().implode()
-        return (
-            pl.scan_parquet(lake)
-            .filter(pl.col("source_row").is_in(wanted))
-            .select("source_row", *(pl.col(name).cast(pl.String) for name in (*self.shown_key, *self.lake_columns)))
-            .collect()
+        return self._text_of(pl.scan_parquet(lake).filter(pl.col("source_row").is_in(wanted))).collect()
+
+    def _text_of(self, rows: pl.LazyFrame) -> pl.LazyFrame:
+        return rows.select(
+            "source_row", *(pl.col(name).cast(pl.String) for name in (*self.shown_key, *self.lake_columns))
         )
 
     def _changed_cells(self, changed: pl.DataFrame, new: pl.DataFrame, old: pl.DataFrame) -> pl.DataFrame:
@@ -332,11 +405,9 @@ class VersionDiff:
         return lines.sort(pl.col("row").is_null(), pl.coalesce("row", "previous_row"), order, column_order)
 
     def _read(self, name: str) -> pl.DataFrame:
-        path = (
-            self.previous.row_hashes
-            if name == "old-000" and self._previous_as_bucket
-            else self.folder / f"{name}.arrows"
-        )
+        if name == "old-000" and self._as_they_come:  # held in memory; compared at the end after a collision
+            return self._previous.result().frame
+        path = self.folder / f"{name}.arrows"
         if not path.exists():
             return pl.DataFrame(schema={"k0": pl.UInt64, "k1": pl.UInt64, "row": pl.Int64, "r": pl.UInt64})
         with pa.OSFile(str(path)) as source:  # read, not memory-mapped: mapped pages count as resident

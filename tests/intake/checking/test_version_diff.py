@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pipelines.common.settings import Settings
 from pipelines.common.spreadsheet_safe import csv_separator
 from pipelines.contract.model import load_contract
+from pipelines.intake.checking import version_diff
 from pipelines.intake.diff_file import diff_csv_headers
 from pipelines.intake.receipts import RECEIPT_TEXTS
 from pipelines.intake.storing.ledger import Ledger
@@ -181,17 +182,26 @@ def _check(tmp_path: Path, kind: str, seed: int, rows: int, edits: int, from_lak
     assert Ledger(settings_.ledger_path).diff_of(second.receipt["submission_id"])["added"] == counts["added"]
 
 
+# a version of many buckets (compared at the end, bucket by bucket), or of one (batch by batch)
+MANY_BUCKETS = 7  # rows a bucket
+
+
+@pytest.mark.parametrize("rows_per_bucket", [version_diff.ROWS_PER_BUCKET, MANY_BUCKETS], ids=["one", "many"])
 @pytest.mark.parametrize("from_lake", [False, True], ids=["kept-row-hashes", "lake-file"])
 @pytest.mark.parametrize("kind", ["staffing", "training"])
-def test_diff_agrees_with_a_plain_comparison(tmp_path, kind, from_lake):
+def test_diff_agrees_with_a_plain_comparison(tmp_path, monkeypatch, kind, from_lake, rows_per_bucket):
+    monkeypatch.setattr(version_diff, "ROWS_PER_BUCKET", rows_per_bucket)
     _check(tmp_path, kind, seed=11, rows=40, edits=12, from_lake=from_lake)
 
 
 @pytest.mark.long
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["staffing", "training"]), seed=st.integers(0, 10_000), rows=st.integers(1, 60),
-       edits=st.integers(0, 25), from_lake=st.booleans())  # fmt: skip
-def test_diff_agrees_with_a_plain_comparison_for_random_files_and_edits(tmp_path, kind, seed, rows, edits, from_lake):
+       edits=st.integers(0, 25), from_lake=st.booleans(),
+       rows_per_bucket=st.sampled_from([version_diff.ROWS_PER_BUCKET, MANY_BUCKETS]))  # fmt: skip
+def test_diff_agrees_with_a_plain_comparison_for_random_files_and_edits(tmp_path, monkeypatch, kind, seed, rows, edits,
+                                                                         from_lake, rows_per_bucket):  # fmt: skip
+    monkeypatch.setattr(version_diff, "ROWS_PER_BUCKET", rows_per_bucket)
     _check(tmp_path, kind, seed, rows, edits, from_lake)
 
 
