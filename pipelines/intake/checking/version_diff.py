@@ -163,6 +163,7 @@ class VersionDiff:
         self.folder = Path(tempfile.mkdtemp(prefix="diff-", dir=scratch))
         self._writers: dict[str, tuple[pa.NativeFile, pa.ipc.RecordBatchStreamWriter]] = {}
         self._adding = OneBehind("diff")
+        self._comparing = OneBehind("diff-compare")
         self._reading = ThreadPoolExecutor(max_workers=1, thread_name_prefix="diff-previous")
         # With one bucket, the new version's bucket file is its row hashes in file order, and the
         # comparison is made batch by batch as they come, against the previous version's hashes held
@@ -204,7 +205,8 @@ class VersionDiff:
             table = hashed.drop("bucket").to_arrow()
             self._writer("row-hashes", table.schema).write_table(table)
         if self._as_they_come and not (previous := self._previous.result()).has_collision:
-            self._compare_as_they_come(rows, hashed, previous)
+            # in a thread of its own again: the hashing of the next batch need not wait for it
+            self._comparing.submit(self._compare_as_they_come, rows, hashed, previous)
 
     def _compare_as_they_come(self, rows: pl.DataFrame, hashed: pl.DataFrame, previous: _HeldHashes) -> None:
         """One batch against the previous version's held hashes: its rows of the same key and row
@@ -301,6 +303,7 @@ class VersionDiff:
     def finish(self, staged: Path) -> Differences:
         """The differences, once every batch of the new version was added and staged at `staged`."""
         self._adding.finish()
+        self._comparing.finish()
         previous = self._previous.result()
         self._close_writers()
         if self._as_they_come and not previous.has_collision:
@@ -426,6 +429,7 @@ class VersionDiff:
     def close(self) -> None:
         try:
             self._adding.abandon()
+            self._comparing.abandon()
             self._reading.shutdown(wait=True, cancel_futures=True)
             with contextlib.suppress(OSError):
                 self._close_writers()
