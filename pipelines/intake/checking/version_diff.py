@@ -1,23 +1,28 @@
 """The resubmission diff: version n+1 of a slot compared with version n by the kind's key, while the
 file is taken in, in bounded memory.
 
-Both versions are compared in their lake form (staff identifiers pseudonymised, `staff_key`). For
-each row, a 128-bit hash of its key (two independent 64-bit hashes) and a 64-bit hash of the rest of
-the row go to one of several files on disk chosen by the key's hash (buckets, as for KEY_DUPLICATE
-in pipelines.intake.checking.key_index), so that a key meets itself in the same bucket in both
-versions: the new version's batch by batch as the intake stages them; the previous version's from
-the row hashes it kept when it was taken in (`row_hashes_name`: 32 bytes a row, in file order,
-beside its receipt), else from its lake file, read and hashed by polars in a thread of their own from
-the start (decoding the lake's pseudonyms costs more than the rest of the diff together, measured).
-Every accepted version keeps its row hashes so, for the version after it. At the end each
-bucket is compared on its own: a key only in the new version is added, only in the previous one
-removed; in both, with another row hash, it may be changed. Only the rows that differ are then read
-back from the two lake files (the new one as staged), and compared column by column: what diff.csv
-lists, and the counts. Memory holds a bucket's hashes and the differing rows, never a whole version.
+Both versions are compared in their lake form (staff identifiers pseudonymised, `staff_key`), as
+row hashes: for each row, 32 bytes, a 128-bit hash of its key (two independent 64-bit hashes), its
+row number and `r`, a 64-bit hash of the rest of the row. The new version's are made batch by batch
+as the intake stages them (no second parse of the file) and kept beside its receipt once it is
+accepted (`row_hashes_name`), for the version after it; the previous version's are read from there,
+else made from its lake file (decoding the lake's pseudonyms costs more than the rest of the diff
+together, measured: docs/performance.md).
 
-The hashes are those of polars (stable within one polars version, which both sides share: they are
-computed in the same process). Accepted files have complete and unique keys, so each key is at most
-one row on either side.
+- Up to ROWS_PER_BUCKET rows (one bucket), the previous version's hashes are held sorted in memory
+  and each new batch is looked up in them as it comes, in threads of their own beside the checks;
+  the new rows that differ are kept with their values.
+- Above it, both versions' hashes go to files on disk chosen by the key's hash (buckets, as for
+  KEY_DUPLICATE in pipelines.intake.checking.key_index), so that a key meets itself in the same
+  bucket in both versions; at the end each bucket is joined on its own.
+
+A key only in the new version is added, only in the previous one removed; in both with another
+`r`, its values are compared column by column: only the rows that differ are read back from the lake
+files, as text. Memory holds one bucket's hashes and the differing rows, never a whole version.
+
+The hashes are those of polars (stable within one polars version, which both sides share: the file
+name of kept hashes says which made them). Accepted files have complete and unique keys, so each key
+is at most one row on either side.
 """
 
 from __future__ import annotations
