@@ -195,7 +195,7 @@ def test_diff_agrees_with_a_plain_comparison(tmp_path, monkeypatch, kind, from_l
 
 
 @pytest.mark.long
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(kind=st.sampled_from(["staffing", "training"]), seed=st.integers(0, 10_000), rows=st.integers(1, 60),
        edits=st.integers(0, 25), from_lake=st.booleans(),
        rows_per_bucket=st.sampled_from([version_diff.ROWS_PER_BUCKET, MANY_BUCKETS]))  # fmt: skip
