@@ -232,12 +232,54 @@ def column_label(contract: Contract, column: str | None, lang: str) -> str:
     return contract.column(column).label(lang) if column in contract.column_names else column
 
 
+def diff_lines(diff: dict[str, Any] | None, contract: Contract, lang: str) -> list[str]:
+    """The resubmission diff in words: against which version, the counts, the changed rows by column
+    (each column by its label in `lang`); none without a diff."""
+    if not diff:
+        return []
+    lines = [
+        _say("diff", "against", lang, version=diff["previous_version"]),
+        "  " + _say("diff", "counts", lang, **{name: diff[name] for name in DIFF_COUNT_NAMES}),
+    ]
+    if diff["changed_by_column"]:
+        lines.append("  " + _say("diff", "by_column", lang))
+        lines.extend(f"    {label}: {count}" for label, count in changed_by_column_labels(diff, contract, lang))
+    return lines
+
+
+DIFF_COUNT_NAMES = ("added", "removed", "changed", "unchanged")
+
+
+def diff_summary(diff: dict[str, Any] | None, contract: Contract, lang: str) -> dict[str, Any] | None:
+    """The resubmission diff for a page, in `lang`: against which version, each count with its
+    label, the changed rows by column; None without a diff."""
+    if not diff:
+        return None
+    return {
+        "against": _say("diff", "against", lang, version=diff["previous_version"]),
+        "counts": [(_say("diff", name, lang), diff[name]) for name in DIFF_COUNT_NAMES],
+        "by_column_title": _say("diff", "by_column", lang),
+        "by_column": changed_by_column_labels(diff, contract, lang),
+    }
+
+
+def changed_by_column_labels(diff: dict[str, Any], contract: Contract, lang: str) -> list[tuple[str, int]]:
+    """(column label in `lang`, changed rows), in the contract's order of columns."""
+    order = {name: i for i, name in enumerate(contract.column_names)}
+    ordered = sorted(diff["changed_by_column"].items(), key=lambda item: order.get(item[0], len(order)))
+    return [(column_label(contract, name, lang), count) for name, count in ordered]
+
+
 def render_text(
-    receipt: dict[str, Any], contract: Contract, lang: str, receipt_path: str, issues_path: str, deadline: str
-) -> str:
+    receipt: dict[str, Any], contract: Contract, lang: str, receipt_path: str, issues_path: str, deadline: str,
+    diff_path: str | None = None,
+) -> str:  # fmt: skip
     """What `ciess submit` prints for a person."""
     top = headline(receipt, contract, lang, deadline)
     lines = [line for line in (top["verdict"], top["late"], top["supersedes"], top["counts"]) if line]
+    lines.extend(diff_lines(receipt.get("diff"), contract, lang))
+    if diff_path:
+        lines.append("  " + _say("diff", "full_list", lang, path=diff_path))
     if receipt["rule_counts"]:
         lines.append(_say("labels", "by_rule", lang))
         width = max(len(rule) for rule in receipt["rule_counts"])

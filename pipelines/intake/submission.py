@@ -27,13 +27,16 @@ from pipelines.intake.background import OneBehind
 from pipelines.intake.checking.cross_checks import headcount_jump, staff_not_in_roster
 from pipelines.intake.checking.issue_order import sorted_run
 from pipelines.intake.checking.validation import validate_file
+from pipelines.intake.checking.version_diff import Differences, PreviousVersion, VersionDiff, row_hashes_name
+from pipelines.intake.diff_file import write_diff_csv
 from pipelines.intake.receipts import IssueRecords, receipt_json, render_text
 from pipelines.intake.storing import cycle_log
-from pipelines.intake.storing.archive import ArchivedFile, archive_file
+from pipelines.intake.storing.archive import ArchivedFile, archive_file, keep_beside_receipt
 from pipelines.intake.storing.doctor import sweep_leftovers
-from pipelines.intake.storing.lake import StagedRows, lake_file, publish_staged
+from pipelines.intake.storing.lake import StagedRows, lake_file, lake_rows, publish_staged
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
 from pipelines.intake.storing.pseudonym import Pseudonymiser, load_or_create_key
+from pipelines.intake.storing.staff_ids import STAFF_IDS_FILE, StaffIdsWriter
 
 
 class UsageError(Exception):
@@ -48,6 +51,7 @@ class SubmissionResult:
     lang: str
     contract: Contract
     deadline: str
+    diff_path: Path | None = None
 
     @property
     def status(self) -> str:
@@ -55,8 +59,9 @@ class SubmissionResult:
 
     def text(self) -> str:
         return render_text(
-            self.receipt, self.contract, self.lang, str(self.receipt_path), str(self.issues_path), self.deadline
-        )
+            self.receipt, self.contract, self.lang, str(self.receipt_path), str(self.issues_path), self.deadline,
+            str(self.diff_path) if self.diff_path else None,
+        )  # fmt: skip
 
 
 def written_period(text: str) -> Period:
@@ -122,6 +127,7 @@ def submit(
 
     folder = archived.folder / submission_id
     published: Path | None = None
+    diff_path: Path | None = None
     placed = False
     try:
         with ledger.decision() as connection:
@@ -144,6 +150,11 @@ def submit(
                 version = current.version + 1 if current else 1
                 supersedes = current.submission_id if current else None
                 status = "ACCEPTED_WITH_WARNINGS" if warnings else "ACCEPTED"
+            # compared with the version current when the file was checked: should another version
+            # have been accepted since (two uploads at once), that comparison is not this version's
+            differences = checked.differences if version is not None and status.startswith("ACCEPTED") else None
+            if differences is not None and differences.counts.previous_version != version - 1:
+                differences = None
             receipt = {
                 "submission_id": submission_id,
                 "institution": institution,
@@ -159,10 +170,20 @@ def submit(
                 "errors": errors,
                 "warnings": warnings,
                 "rule_counts": records.counts(),
+                "diff": differences.counts.as_receipt() if differences is not None else None,
                 "issues": records.capped(),
             }
             receipt_path, issues_path = folder / "receipt.json", folder / "issues.csv"
             write_once_with(issues_path, records.write_csv)
+            if differences is not None:
+                diff_path = folder / "diff.csv"
+                previous = checked.previous
+                previous_ids = (settings.home / previous.receipt_path).parent / STAFF_IDS_FILE
+                write_once_with(diff_path, lambda path: write_diff_csv(
+                    path, differences, contract, lang, checked.staff_ids, previous_ids))  # fmt: skip
+            if status.startswith("ACCEPTED") and checked.staff_ids is not None:
+                keep_beside_receipt(checked.staff_ids, folder, STAFF_IDS_FILE)
+                keep_beside_receipt(checked.row_hashes, folder, row_hashes_name(contract))
             write_once(receipt_path, receipt_json(receipt))
             lake_path = None
             if status.startswith("ACCEPTED") and staged is not None:
@@ -193,6 +214,9 @@ def submit(
                     lake_path=lake_path,
                 ),
             )
+            if differences is not None:
+                kept_at = str(diff_path.relative_to(settings.home))
+                Ledger.insert_diff(connection, submission_id, receipt["diff"], kept_at)
             event = cycle_log.append(
                 connection, action="submission", at=receipt["received_at"], period=period, institution=institution,
                 kind=kind, submission_id=submission_id, status=status, version=version,
@@ -210,6 +234,7 @@ def submit(
     finally:
         if staged is not None and staged.exists():
             staged.unlink()
+        checked.discard()  # the staff identifiers of a version not accepted
     return SubmissionResult(
         receipt=receipt,
         receipt_path=receipt_path,
@@ -217,7 +242,29 @@ def submit(
         lang=lang,
         contract=contract,
         deadline=parsed.deadline(settings.deadline_days).isoformat(),
+        diff_path=diff_path,
     )
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `submit` would find in a file, before anything is recorded."""
+
+    rows: int
+    has_errors: bool
+    diff: dict[str, Any] | None  # the receipt's `diff` it would get, were it accepted now
+
+
+def preview(path: Path, institution: str, kind: str, period: str, settings: Settings) -> Preview:
+    """The file checked and compared with the current version as `submit` does (the same functions),
+    recording nothing: no archive, no lake file, no ledger row. The portal shows it before the
+    officer confirms a replacement."""
+    path = Path(path)
+    parsed, _ = check_request(path, institution, kind, period, None)
+    request = _Request(load_contract(kind), parsed, institution, settings, Ledger(settings.ledger_path), "preview")
+    checked = _check_and_stage(path, path.stat().st_size, request, dry_run=True)
+    diff = checked.differences.counts.as_receipt() if checked.differences is not None else None
+    return Preview(checked.rows, not checked.clean, diff)
 
 
 def cycle_gate(connection, institution: str, period: str, helpdesk: str) -> Issue | None:
@@ -251,10 +298,16 @@ class _Checked:
     row_issues: pl.LazyFrame  # streamed into the issues CSV
     rows: int
     staged: Path | None  # the accepted rows, staged for the lake
+    staff_ids: Path | None = None  # their clear staff identifiers, for the archive (pipelines.intake.storing.staff_ids)
+    row_hashes: Path | None = None  # their row hashes, for the next version's diff (version_diff.row_hashes_name)
+    previous: LedgerRow | None = None  # the version current when the file was checked
+    differences: Differences | None = None  # against `previous`
+    clean: bool = False  # no error found
 
     def discard(self) -> None:
-        if self.staged is not None:
-            self.staged.unlink(missing_ok=True)
+        for path in (self.staged, self.staff_ids, self.row_hashes):
+            if path is not None:
+                path.unlink(missing_ok=True)
 
 
 def _archive_and_check(path: Path, request: _Request) -> tuple[ArchivedFile, _Checked]:
@@ -280,9 +333,11 @@ def _archive_and_check(path: Path, request: _Request) -> tuple[ArchivedFile, _Ch
     return archived, checked
 
 
-def _check_and_stage(path: Path, size: int, request: _Request) -> _Checked:
+def _check_and_stage(path: Path, size: int, request: _Request, dry_run: bool = False) -> _Checked:
     """Every rule, batch by batch; the rows are staged for the lake as they are checked, and the
-    staged file is kept only when no error was found."""
+    staged file is kept only when no error was found. A resubmission is compared with the current
+    version at the same time (`VersionDiff`, on the rows as the lake holds them). `dry_run`: check
+    and compare only, staging nothing (`preview`)."""
     contract, period, settings, ledger = request.contract, request.period, request.settings, request.ledger
     if size > settings.max_upload_bytes:
         size_mb = f"{size / 1024 / 1024:.1f}"
@@ -290,41 +345,78 @@ def _check_and_stage(path: Path, size: int, request: _Request) -> _Checked:
         return _Checked([issue], no_row_issues().lazy(), 0, None)
     roster = ledger.current(request.institution, "staffing", str(period)) if contract.kind == "training" else None
     roster_path = settings.home / roster.lake_path if roster is not None and roster.lake_path else None
+    previous = ledger.current(request.institution, contract.kind, str(period))
+    if previous is not None and not previous.lake_path:
+        previous = None
     pseudonymiser = Pseudonymiser(load_or_create_key(settings.secrets_dir), roster=roster_path)
-    staged = StagedRows(settings.lake_dir, contract, request.submission_id)
+    # a dry run stages into the scratch folder, for the diff to read back the rows that differ
+    staged = StagedRows(settings.scratch_dir if dry_run else settings.lake_dir, contract, request.submission_id)
+    staff_ids = None if dry_run else StaffIdsWriter(contract, settings.scratch_dir)
+    against = None
+    if previous is not None:
+        kept = (settings.home / previous.receipt_path).parent / row_hashes_name(contract)
+        lake = settings.home / previous.lake_path
+        against = PreviousVersion(previous.version, previous.rows, previous.size_bytes, lake, kept)
+    diff = VersionDiff(contract, against, size, settings.scratch_dir)  # a first version: its row hashes only
     hidden = [column.name for column in contract.columns if column.pseudonymise]
 
     def stage_now(typed: pl.DataFrame) -> pl.DataFrame | None:
         looked_up = {name: pseudonymiser.lookup(typed.get_column(name)) for name in hidden}
-        staged.write(typed, {name: found.get_column("hashed") for name, found in looked_up.items()})
+        rows = lake_rows(typed, {name: found.get_column("hashed") for name, found in looked_up.items()}, contract,
+                         request.submission_id)  # fmt: skip
+        staged.write(rows)
+        if staff_ids is not None:
+            staff_ids.write(typed)
+        diff.add(rows)
         if roster_path is not None:
             return staff_not_in_roster(typed, looked_up["staff_id"].get_column("rostered"))
         return None
 
-    background = OneBehind("stage")  # pseudonyms and roster comparison, beside the checks
+    background = OneBehind("stage")  # pseudonyms, roster comparison and diff, beside the checks
 
     def stage(typed: pl.DataFrame) -> None:  # called only while the file may be accepted
         background.submit(stage_now, typed)
 
+    def discard() -> None:
+        staged.discard()
+        if staff_ids is not None:
+            staff_ids.discard()
+
     try:
-        checked = validate_file(path, contract, period, on_batch=stage, scratch=settings.scratch_dir)
-        compared = [found for found in background.finish() if found is not None]
-    except BaseException:
-        background.abandon()
-        staged.discard()
-        raise
+        try:
+            checked = validate_file(path, contract, period, on_batch=stage, scratch=settings.scratch_dir)
+            compared = [found for found in background.finish() if found is not None]
+        except BaseException:
+            background.abandon()
+            discard()
+            raise
+        finally:
+            pseudonymiser.close()
+        if compared and (run := sorted_run(compared)) is not None:  # staged in file order: one more run
+            checked.runs.append(run)
+        if checked.has_errors:
+            discard()
+            # warnings that compare with other submissions are only given for files that are accepted
+            row_issues = checked.row_issue_plan().filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
+            return _Checked(checked.issues, row_issues, checked.rows, None)
+        try:
+            staged_path = staged.close()
+            differences = diff.finish(staged_path) if against is not None else None
+            row_hashes = None if dry_run else diff.row_hashes()
+        except BaseException:
+            discard()
+            raise
     finally:
-        pseudonymiser.close()
-    if compared and (run := sorted_run(compared)) is not None:  # staged in file order: one more run
-        checked.runs.append(run)
-    if checked.has_errors:
+        diff.close()
+    if dry_run:
         staged.discard()
-        # warnings that compare with other submissions are only given for files that are accepted
-        row_issues = checked.row_issue_plan().filter(pl.col("rule") != "STAFF_NOT_IN_ROSTER")
-        return _Checked(checked.issues, row_issues, checked.rows, None)
+        staged_path = None
     issues = list(checked.issues)
     if contract.kind == "training" and roster_path is None:
         issues.append(Issue("STAFF_NOT_IN_ROSTER", variant="no_roster"))
     elif contract.kind == "staffing":
         issues.extend(headcount_jump(checked.rows, ledger, request.institution, period))
-    return _Checked(issues, checked.row_issue_plan(), checked.rows, staged.close())
+    return _Checked(
+        issues, checked.row_issue_plan(), checked.rows, staged_path,
+        staff_ids.close() if staff_ids is not None else None, row_hashes, previous, differences, clean=True,
+    )  # fmt: skip

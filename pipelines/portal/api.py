@@ -15,7 +15,7 @@ from pipelines.contract.templates import csv_template, xlsx_template
 from pipelines.portal.dependencies import ApiPrincipal, LedgerDep, SettingsDep
 from pipelines.portal.language import choose_language
 from pipelines.portal.uploads import receive_upload
-from pipelines.portal.visibility import visible_history, visible_submission
+from pipelines.portal.visibility import diff_file, visible_history, visible_submission
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -43,6 +43,17 @@ class ReceiptIssue(BaseModel):  # one issue as a receipt lists it; the checks' o
     message: str
 
 
+class ReceiptDiff(BaseModel):  # the receipt's `diff` (pipelines.intake.checking.version_diff.DiffCounts)
+    """What a later accepted version changed against the version before it, by the kind's key."""
+
+    previous_version: int
+    added: int
+    removed: int
+    changed: int
+    unchanged: int
+    changed_by_column: dict[str, int]
+
+
 class Receipt(BaseModel):
     """The receipt of the spec (field names fixed by the submission contract)."""
 
@@ -60,6 +71,7 @@ class Receipt(BaseModel):
     errors: int
     warnings: int
     rule_counts: dict[str, int]
+    diff: ReceiptDiff | None = None  # null for a first version, a duplicate and a rejected file
     issues: list[ReceiptIssue]
 
 
@@ -130,6 +142,15 @@ def get_receipt(submission_id: str, principal: ApiPrincipal, settings: SettingsD
 def get_issues(submission_id: str, principal: ApiPrincipal, settings: SettingsDep, ledger: LedgerDep) -> Response:
     row = visible_submission(ledger, principal, submission_id)
     return Response((settings.home / row.issues_path).read_bytes(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/submissions/{submission_id}/diff.csv", responses={**PROBLEMS, 200: {"content": {"text/csv": {}}}},
+            response_class=Response, tags=["api"])  # fmt: skip
+def get_diff(submission_id: str, principal: ApiPrincipal, settings: SettingsDep, ledger: LedgerDep) -> Response:
+    """Every row a later accepted version added, removed or changed (key, column, old and new value),
+    with the institution's own identifiers: for that institution and CIESS operators only."""
+    path = diff_file(settings, ledger, principal, submission_id)
+    return Response(path.read_bytes(), media_type="text/csv; charset=utf-8")
 
 
 @router.get("/templates/{kind}.xlsx", response_class=Response, tags=["templates"],

@@ -21,7 +21,7 @@ from pipelines.contract import vocabulary
 from pipelines.contract.model import KINDS, LANGUAGES, load_contract
 from pipelines.cycle.dues import institution_dues
 from pipelines.cycle.review import MIN_TEXT
-from pipelines.intake.receipts import first_problems, headline
+from pipelines.intake.receipts import diff_summary, first_problems, headline
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal.auth import Principal
 from pipelines.portal.cycle_actions import explain_warning, today
@@ -38,7 +38,7 @@ from pipelines.portal.dependencies import (
 from pipelines.portal.language import choose_language
 from pipelines.portal.sessions import SESSION_COOKIE, SESSION_HOURS, Session, Sessions
 from pipelines.portal.uploads import Pending, cancel_upload, confirm_upload, upload_or_hold
-from pipelines.portal.visibility import visible_history, visible_submission
+from pipelines.portal.visibility import diff_file, visible_history, visible_submission
 from pipelines.reports.feedback import held_reports
 from pipelines.reports.regional import LANGUAGE_NAMES
 from pipelines.warehouse import dictionary
@@ -184,7 +184,8 @@ def upload_page(
     except HTTPException as error:
         return home_page(request, principal, settings, error=str(error.detail), status=error.status_code)
     if isinstance(outcome, Pending):
-        return page(request, "confirm.html.j2", principal, lang, held=outcome)
+        diff = diff_summary(outcome.diff, load_contract(outcome.kind), lang)
+        return page(request, "confirm.html.j2", principal, lang, held=outcome, diff=diff)
     return RedirectResponse(f"/receipts/{outcome['submission_id']}", status_code=303)
 
 
@@ -242,10 +243,12 @@ def receipt_page(request: Request, submission_id: str, principal: WebPrincipal, 
     deadline = Period.parse(row.period).deadline(settings.deadline_days).isoformat()
     contract = load_contract(row.kind)
     top = headline(receipt, contract, lang, deadline)
+    diff = ledger.diff_of(submission_id)
     return page(
         request, "receipt.html.j2", principal, lang, receipt=receipt, verdict=top["verdict"],
         notes=[line for line in (top["late"], top["supersedes"]) if line], counts=top["counts"],
-        first=first_problems(receipt, contract, lang),
+        first=first_problems(receipt, contract, lang), diff=diff_summary(diff, contract, lang),
+        has_diff_file=diff is not None,
     )  # fmt: skip
 
 
@@ -256,6 +259,17 @@ def receipt_issues(submission_id: str, principal: WebPrincipal, settings: Settin
     row = visible_submission(ledger, principal, submission_id)
     headers = {"Content-Disposition": f'attachment; filename="issues-{submission_id}.csv"'}
     return Response((settings.home / row.issues_path).read_bytes(), media_type="text/csv", headers=headers)
+
+
+@router.get("/receipts/{submission_id}/diff.csv")
+def receipt_diff(submission_id: str, principal: WebPrincipal, settings: SettingsDep, ledger: LedgerDep):
+    """Every row the version added, removed or changed: the institution's own identifiers, so only
+    to that institution and to CIESS staff (another institution gets 404, as for its files)."""
+    if principal is None:
+        return RedirectResponse("/", status_code=303)
+    path = diff_file(settings, ledger, principal, submission_id)
+    headers = {"Content-Disposition": f'attachment; filename="diff-{submission_id}.csv"'}
+    return Response(path.read_bytes(), media_type="text/csv", headers=headers)
 
 
 @router.get("/docs/data-dictionary", response_class=HTMLResponse)

@@ -21,12 +21,9 @@ from pathlib import Path
 
 from fastapi import HTTPException, UploadFile
 
-from pipelines.common.periods import Period
 from pipelines.common.settings import Settings
-from pipelines.contract.model import load_contract
-from pipelines.intake.checking.validation import validate_file
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
-from pipelines.intake.submission import UsageError, check_request, cycle_gate, submit
+from pipelines.intake.submission import UsageError, check_request, cycle_gate, preview, submit
 from pipelines.portal.auth import Principal
 from pipelines.portal.limits import check_content_type
 
@@ -117,6 +114,7 @@ class Pending:
     name: str
     current: LedgerRow  # what it would replace
     rows: int  # rows of the held file
+    diff: dict | None = None  # what it would change against `current` (the receipt's `diff`)
 
 
 def _pending_root(settings: Settings) -> Path:
@@ -157,13 +155,13 @@ def upload_or_hold(settings: Settings, principal: Principal, upload: UploadFile,
         with closing(ledger.connect()) as connection:
             refused = cycle_gate(connection, code, period, settings.helpdesk)  # rejected whatever it holds
         if current is not None and refused is None and not _received_before(settings, code, kind, period, sha256):
-            checked = validate_file(target, load_contract(kind), Period.parse(period), scratch=settings.scratch_dir)
+            checked = preview(target, code, kind, period, settings)  # recording nothing until confirmed
             if not checked.has_errors:
                 held = Pending(pending_id, principal.token_id, code, kind, period, lang, safe_name(upload.filename),
-                               current, checked.rows)  # fmt: skip
+                               current, checked.rows, checked.diff)  # fmt: skip
                 (folder / "pending.json").write_text(json.dumps({
                     "token_id": held.token_id, "institution": code, "kind": kind, "period": period, "lang": lang,
-                    "name": held.name, "current": current.submission_id, "rows": held.rows,
+                    "name": held.name, "current": current.submission_id, "rows": held.rows, "diff": held.diff,
                 }), encoding="utf-8")  # fmt: skip
                 return held
         receipt = _submit(settings, target, code, kind, period, lang, safe_name(upload.filename), principal)
@@ -186,7 +184,7 @@ def held_upload(settings: Settings, principal: Principal, pending_id: str) -> Pe
         raise HTTPException(404, "no such upload waiting for confirmation: send the file again")
     current = Ledger(settings.ledger_path).get(meta["current"])
     return Pending(pending_id, meta["token_id"], meta["institution"], meta["kind"], meta["period"], meta["lang"],
-                   meta["name"], current, meta["rows"])  # fmt: skip
+                   meta["name"], current, meta["rows"], meta.get("diff"))  # fmt: skip
 
 
 def confirm_upload(settings: Settings, principal: Principal, pending_id: str) -> dict:

@@ -2,8 +2,11 @@
 institution's submission is answered exactly like one that does not exist (404), so existence does
 not leak."""
 
+from pathlib import Path
+
 from fastapi import HTTPException
 
+from pipelines.common.settings import Settings
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
 from pipelines.portal.auth import Principal
 
@@ -13,6 +16,15 @@ def visible_submission(ledger: Ledger, principal: Principal, submission_id: str)
     if row is None or (not principal.is_operator and row.institution != principal.institution):
         raise HTTPException(404, f"no submission {submission_id} for you")
     return row
+
+
+def diff_file(settings: Settings, ledger: Ledger, principal: Principal, submission_id: str) -> Path:
+    """The diff.csv of a submission the principal may see (404 for a submission without one)."""
+    visible_submission(ledger, principal, submission_id)
+    diff = ledger.diff_of(submission_id)
+    if diff is None:
+        raise HTTPException(404, f"submission {submission_id} has no diff: it is not a later accepted version")
+    return settings.home / diff["diff_path"]
 
 
 def visible_history(ledger: Ledger, principal: Principal) -> list[LedgerRow]:

@@ -47,6 +47,7 @@ UNITS = {
     "id": "the identifier of a submission",
     "text": "a name, for people to read",
     "measure": "the value of the measure the row names (in that measure's own unit)",
+    "json": "a JSON object, its keys and values as the column's description says",
 }
 
 

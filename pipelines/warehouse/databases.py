@@ -56,6 +56,11 @@ def ledger_export(settings: Settings) -> Path:
     return settings.lake_dir / "_ledger" / "submissions.parquet"
 
 
+def diffs_export(settings: Settings) -> Path:
+    """The ledger's resubmission diffs (counts only), where dbt reads them."""
+    return settings.lake_dir / "_ledger" / "submission_diffs.parquet"
+
+
 def dbt_vars(settings: Settings) -> dict[str, str | int]:
     """What dbt needs of the settings, passed as `--vars` (profiles.yml and the lake sources read them)."""
     return {"ciess_home": str(settings.home), "deadline_days": settings.deadline_days}

@@ -68,8 +68,9 @@ def test_json_prints_the_receipt_alone_with_the_spec_fields():
     receipt = json.loads(done.stdout)
     assert list(receipt) == [
         "submission_id", "institution", "kind", "period", "status", "received_at", "sha256", "version",
-        "supersedes", "late", "rows", "errors", "warnings", "rule_counts", "issues",
+        "supersedes", "late", "rows", "errors", "warnings", "rule_counts", "diff", "issues",
     ]  # fmt: skip
+    assert receipt["diff"] is None  # a first version (spec feedback.md, "Resubmission diff")
 
 
 def test_receipt_lists_at_most_100_issues_per_rule_but_counts_all(roster_accepted, tmp_path):

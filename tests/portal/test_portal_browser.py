@@ -214,3 +214,37 @@ def test_docs_screenshots_exist():
     """The README links these pictures of the portal; they come from the tests above."""
     for name in ("portal-receipt-rejected.png", "portal-history.png", "officer-status.png", "operator-grid.png"):
         assert (PROJECT_ROOT / "docs" / name).exists(), f"run CIESS_SCREENSHOTS=docs pytest {__file__}"
+
+
+def test_officer_sees_what_a_replacement_changes_before_and_after_confirming(served, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base, token = served
+    shots = Path(os.environ.get("CIESS_SCREENSHOTS", tmp_path))
+    header, first, _, *rest = (EXAMPLES["staffing"] / "valid.csv").read_text(encoding="utf-8").splitlines()
+    replacement = tmp_path / "plantilla-v2.csv"
+    replacement.write_text("\n".join([header, first.replace(",F,", ",M,", 1), *rest,
+                                      "E0999,X,1991,2020-02-03,IT,TEMPORARY,1"]) + "\n", encoding="utf-8")  # fmt: skip
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = _sign_in(browser, base, token, "es")
+        for path in (EXAMPLES["staffing"] / "valid.csv", replacement):
+            page.goto(base + "/")
+            page.select_option("#kind", "staffing")
+            page.fill("#period", "2026-Q2")
+            page.set_input_files("#file", str(path))
+            page.click("form.upload button[type=submit]")
+        assert "Comparado con la versión 1:" in page.inner_text("main")
+        counts = page.locator("table.diff tr")
+        assert [counts.nth(i).inner_text().split("\t") for i in range(4)] == [
+            ["Añadidas", "1"], ["Eliminadas", "1"], ["Modificadas", "1"], ["Sin cambios", "4"]]  # fmt: skip
+        assert page.locator("table.diff-columns tr").first.inner_text().split("\t") == ["Sexo", "1"]
+        page.screenshot(path=str(shots / "portal-confirm-diff.png"), full_page=True)
+        page.click("button[value=replace]")
+        assert page.inner_text("h1.verdict").startswith("ACEPTADO")
+        assert page.locator("table.diff-columns tr").first.inner_text().split("\t") == ["Sexo", "1"]
+        with page.expect_download() as download:
+            page.click("text=Todas las filas añadidas, eliminadas y modificadas (CSV)")
+        assert "E0999" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+        page.screenshot(path=str(shots / "portal-receipt-diff.png"), full_page=True)
+        browser.close()

@@ -16,6 +16,7 @@ from pipelines.warehouse import databases
 LAKE_TABLES = {
     **{kind: f"Lake table `{kind}` as the intake wrote it." for kind in KINDS},
     "submissions": "Lake table `submissions`: the ledger, exported for dbt.",
+    "submission_diffs": "Lake table `_ledger/submission_diffs`: what each later accepted version changed (counts).",
     "code_labels": "Lake table `code_labels`: the contracts' codes and kinds with their labels in en/es/pt/fr.",
     "cycle_events": "Lake table `_cycle/cycle_events`: the reporting cycle's audit log, exported for dbt.",
     "return_states": "Lake table `_cycle/return_states`: the state of every expected return (pipelines/cycle).",
@@ -37,6 +38,7 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     settings.ensure()
     ledger = Ledger(settings.ledger_path)
     submissions = ledger.export_parquet(databases.ledger_export(settings))
+    diffs = ledger.export_diffs_parquet(databases.diffs_export(settings))
     labels = export_code_labels(code_labels_export(settings))
     cycle = export_cycle(settings)
     current = ledger.current_versions()
@@ -48,6 +50,7 @@ def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
             metadata={"current_submissions": len(rows), "rows": sum(row.rows for row in rows)},
         )
     yield dg.MaterializeResult(asset_key=["lake", "submissions"], metadata={"submissions": submissions})
+    yield dg.MaterializeResult(asset_key=["lake", "submission_diffs"], metadata={"diffs": diffs})
     yield dg.MaterializeResult(asset_key=["lake", "code_labels"], metadata={"labels": labels})
     for name, rows in cycle.items():
         yield dg.MaterializeResult(asset_key=["lake", name], metadata={"rows": rows})

@@ -62,6 +62,17 @@ def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
     return ArchivedFile(sha, size, final)
 
 
+def keep_beside_receipt(written: Path, folder: Path, name: str) -> Path:
+    """Move a file written at intake beside the submission's receipt, readable by its owner only: the
+    accepted version's clear staff identifiers and its row hashes (pipelines.intake.storing.staff_ids,
+    pipelines.intake.checking.version_diff), which the next version's diff reads."""
+    folder.mkdir(parents=True, exist_ok=True)
+    final = folder / name
+    os.replace(written, final)
+    os.chmod(final, 0o400)
+    return final
+
+
 def _copy(source: BinaryIO, target: BinaryIO) -> None:
     try:
         while os.copy_file_range(source.fileno(), target.fileno(), CHUNK):

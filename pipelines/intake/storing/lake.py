@@ -78,6 +78,19 @@ def lake_column(name: str) -> str:
     return name.removesuffix("_id") + PSEUDONYM_SUFFIX
 
 
+def lake_rows(typed: pl.DataFrame, pseudonyms: dict[str, pl.Series], contract: Contract,
+              submission_id: str) -> pl.DataFrame:  # fmt: skip
+    """A batch as the lake holds it. `typed`: `row` and the contract's columns; `pseudonyms`: the
+    hashed form of each pseudonymised column, row for row."""
+    columns = [pl.lit(submission_id).alias("submission_id"), pl.col("row").alias("source_row")]
+    for column in contract.columns:
+        if column.pseudonymise:
+            columns.append(pl.lit(pseudonyms[column.name]).alias(lake_column(column.name)))
+        else:
+            columns.append(pl.col(column.name))
+    return typed.select(columns)
+
+
 class StagedRows:
     """Accepted rows written batch by batch to a staging file in the lake; `publish_staged` moves
     it into place once the submission has its version. Each batch is encoded and written by a
@@ -109,16 +122,8 @@ class StagedRows:
         )
         self._writing = OneBehind("lake-writer")
 
-    def write(self, typed: pl.DataFrame, pseudonyms: dict[str, pl.Series]) -> None:
-        """`typed`: `row` and the contract's columns; `pseudonyms`: the hashed form of each
-        pseudonymised column, row for row."""
-        columns = [pl.lit(self.submission_id).alias("submission_id"), pl.col("row").alias("source_row")]
-        for column in self.contract.columns:
-            if column.pseudonymise:
-                columns.append(pl.lit(pseudonyms[column.name]).alias(lake_column(column.name)))
-            else:
-                columns.append(pl.col(column.name))
-        rows = typed.select(columns)
+    def write(self, rows: pl.DataFrame) -> None:
+        """One batch in its lake form (`lake_rows`)."""
         arrow = rows.to_arrow(compat_level=pl.CompatLevel.newest()).cast(self.schema)
         self._writing.submit(lambda: self._writer.write_table(arrow))
 

@@ -45,7 +45,19 @@ create table if not exists submissions (
 );
 create index if not exists submissions_by_slot on submissions (institution, kind, period);
 create index if not exists submissions_by_hash on submissions (sha256);
+-- the resubmission diff of each accepted version after the first (pipelines.intake.checking.version_diff)
+create table if not exists submission_diffs (
+    submission_id text primary key references submissions (submission_id),
+    previous_version integer not null,
+    added integer not null,
+    removed integer not null,
+    changed integer not null,
+    unchanged integer not null,
+    changed_by_column text not null,
+    diff_path text not null
+);
 """
+DIFF_COUNTS = ("previous_version", "added", "removed", "changed", "unchanged")
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,40 @@ class Ledger:
         names = ", ".join(values)
         marks = ", ".join(f":{name}" for name in values)
         connection.execute(f"insert into submissions ({names}) values ({marks})", values)
+
+    @staticmethod
+    def insert_diff(connection: sqlite3.Connection, submission_id: str, diff: dict, diff_path: str) -> None:
+        """`diff`: the receipt's `diff` (counts and changed_by_column)."""
+        values = {name: diff[name] for name in DIFF_COUNTS}
+        values.update(submission_id=submission_id, diff_path=diff_path,
+                      changed_by_column=json.dumps(diff["changed_by_column"], sort_keys=True))  # fmt: skip
+        names = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        connection.execute(f"insert into submission_diffs ({names}) values ({marks})", values)
+
+    def diff_of(self, submission_id: str) -> dict | None:
+        """The receipt's `diff` of a submission and `diff_path`, or None (no diff: a first version,
+        a duplicate, a rejected file, or a version accepted before the diff existed)."""
+        with closing(self.connect()) as connection:
+            found = connection.execute(
+                "select * from submission_diffs where submission_id = ?", (submission_id,)
+            ).fetchone()
+        return _diff(found) if found else None
+
+    def export_diffs_parquet(self, path: Path) -> int:
+        """Write every recorded diff (counts only, no paths) where dbt reads it; atomic replace."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        with closing(self.connect()) as connection:
+            found = [_diff(row) for row in connection.execute("select * from submission_diffs order by rowid")]
+        values = {name: [row[name] for row in found] for name in ("submission_id", *DIFF_COUNTS)}
+        values["changed_by_column"] = [json.dumps(row["changed_by_column"], sort_keys=True) for row in found]
+        schema = pa.schema([("submission_id", pa.string()), *((name, pa.int64()) for name in DIFF_COUNTS),
+                            ("changed_by_column", pa.string())])  # fmt: skip
+        table = pa.table(values, schema=schema)
+        replace_with(path, lambda temporary: pq.write_table(table, temporary))
+        return len(found)
 
     @staticmethod
     def accepted_with_hash(connection: sqlite3.Connection, institution: str, kind: str, period: str, sha256: str):
@@ -219,6 +265,12 @@ class Ledger:
         with closing(self.connect()) as connection:
             rows = connection.execute("select * from submissions order by received_at, submission_id").fetchall()
         return [_row(row) for row in rows]
+
+
+def _diff(found: sqlite3.Row) -> dict:
+    values = dict(found)
+    values["changed_by_column"] = json.loads(values["changed_by_column"])
+    return values
 
 
 def _row(found: sqlite3.Row | dict) -> LedgerRow:
