@@ -25,11 +25,18 @@ def refused(error: Refused) -> None:
 
 
 def build_for_lock(settings: Settings):
-    """The build a lock runs (the Dagster job, as `ciess build`), with its progress on stderr."""
+    """The build a lock runs (the Dagster job, as `ciess build`), with its progress on stderr; none
+    when nothing changed since the last publish (spec cycle.md: "a build, when anything changed")."""
+    from datetime import date
+
     from pipelines.cli.build import run_build
+    from pipelines.warehouse import freshness
     from pipelines.warehouse.locking import BuildOutcome
 
     def build() -> BuildOutcome:
+        if freshness.current_publish(settings, date.today()) is not None:
+            click.echo("Nothing new since the last publish: the published marts are current.", err=True)
+            return BuildOutcome(True, "")
         click.echo("Building the warehouse ...", err=True)
         summary = run_build(settings, say=lambda line: click.echo(line, err=True))
         return BuildOutcome(bool(summary.published), "; ".join(summary.failed_checks + summary.failed_steps))
