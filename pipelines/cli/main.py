@@ -249,6 +249,35 @@ def build_command(settings: Settings, full_refresh: bool, force: bool) -> None:
     sys.exit(EXIT_OK if summary.published else EXIT_REJECTED)
 
 
+@cli.command("rebuild")
+@click.pass_obj
+def rebuild_command(settings: Settings) -> None:
+    """Make the lake and the warehouse again from the archive (after a loss, or on a restored backup).
+
+    Every accepted version whose lake file is missing is read again from its archived original (its
+    sha256 checked against the ledger), checked and pseudonymised as the intake does, and put in
+    place; files already in the lake are kept as they are. Then the warehouse is built from the lake
+    (ciess build --full-refresh). Needs the archive, the ledger and secrets/ (the pseudonymisation key).
+    """
+    from pipelines.cli.build import run_build
+    from pipelines.intake.rebuild import rebuild_lake
+
+    if not settings.ledger_path.exists():
+        raise UsageError(f"no ledger in {settings.home}: restore ledger.sqlite from the backup with the archive")
+    report = rebuild_lake(settings, progress=lambda line: click.echo(f"  rebuilding {line}", err=True))
+    click.echo(f"Lake: {len(report.rebuilt)} files rebuilt from the archive, {report.kept} already in place.")
+    for problem in report.failed:
+        click.echo(f"  not rebuilt: {problem}", err=True)
+    click.echo("Building the warehouse from the lake (full refresh) ...", err=True)
+    summary = run_build(settings, full_refresh=True, say=lambda line: click.echo(line, err=True))
+    if not summary.published:
+        click.echo("The warehouse build failed: " + "; ".join(summary.failed_checks + summary.failed_steps))
+        sys.exit(EXIT_REJECTED)
+    click.echo(f"Warehouse published: {summary.published} ({summary.seconds:.1f} s)")
+    if report.failed:
+        sys.exit(EXIT_REJECTED)
+
+
 @cli.command("query")
 @click.argument("sql")
 @FORMAT_OPTION
