@@ -66,8 +66,10 @@ def create_app(
     app.state.sessions = Sessions(settings.secrets_dir)
     app.state.ledger = Ledger(settings.ledger_path)
     app.state.build = build
-    app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")))
-    app.state.page_limiter = RateLimiter(page_rate_limit or int(os.environ.get("CIESS_PAGE_RATE_LIMIT", "120")))
+    limits = settings.home / "limits.sqlite"  # shared by every worker of the portal on this home
+    app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")), path=limits)
+    app.state.page_limiter = RateLimiter(page_rate_limit or int(os.environ.get("CIESS_PAGE_RATE_LIMIT", "120")),
+                                         path=limits, name="pages")  # fmt: skip
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD, pace=upload_pace)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -6,10 +6,14 @@ import asyncio
 import threading
 import time
 from collections import deque
+from contextlib import closing
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
+
+from pipelines.common.sqlite import connect, initialise
 
 ACCEPTED_CONTENT_TYPES = {
     "text/csv",
@@ -31,14 +35,21 @@ def check_content_type(declared: str | None) -> None:
 
 
 class RateLimiter:
-    """At most `limit` requests per token in any `window` seconds."""
+    """At most `limit` requests per key (a token, a visitor) in any `window` seconds, counted for
+    every worker of the portal together: the requests are kept in a SQLite file of the home folder
+    (`limits.sqlite`, WAL), checked and recorded in one write transaction. Without a path, in this
+    process's memory (one worker, and the tests of the limit itself)."""
 
-    def __init__(self, limit: int, window: float = 60.0):
-        self.limit, self.window = limit, window
+    def __init__(self, limit: int, window: float = 60.0, path: Path | None = None, name: str = "api"):
+        self.limit, self.window, self.path, self.name = limit, window, path, name
         self.calls: dict[str, deque] = {}
         self.lock = threading.Lock()
+        if path is not None:
+            initialise(path, _SCHEMA)
 
     def allow(self, key: str) -> bool:
+        if self.path is not None:
+            return self._allow_shared(key, time.time())
         now = time.monotonic()
         with self.lock:
             calls = self.calls.setdefault(key, deque())
@@ -48,6 +59,30 @@ class RateLimiter:
                 return False
             calls.append(now)
             return True
+
+    def _allow_shared(self, key: str, now: float) -> bool:
+        with closing(connect(self.path)) as connection:
+            connection.execute("begin immediate")
+            try:
+                connection.execute("delete from requests where name = ? and key = ? and at <= ?",
+                                   (self.name, key, now - self.window))  # fmt: skip
+                (count,) = connection.execute(
+                    "select count(*) from requests where name = ? and key = ?", (self.name, key)
+                ).fetchone()
+                allowed = count < self.limit
+                if allowed:
+                    connection.execute("insert into requests (name, key, at) values (?, ?, ?)", (self.name, key, now))
+                connection.execute("commit")
+            except BaseException:
+                connection.execute("rollback")
+                raise
+        return allowed
+
+
+_SCHEMA = """
+create table if not exists requests (name text not null, key text not null, at real not null);
+create index if not exists requests_by_key on requests (name, key, at);
+"""
 
 
 @dataclass(frozen=True)

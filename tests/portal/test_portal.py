@@ -212,6 +212,16 @@ def test_rate_limit_per_token(tmp_path):
     assert portal.client.get("/api/me", headers=portal.auth("BR-INSS")).status_code == 200  # another token
 
 
+def test_the_rate_limit_holds_across_workers(tmp_path):
+    """Two workers of the portal on one home (two apps, as uvicorn's workers are) count together."""
+    first = Portal(tmp_path / "home", rate_limit=3)
+    second = Browser(create_app(first.settings, rate_limit=3))
+    clients = [first.client, second, first.client, second]
+    codes = [client.get("/api/submissions", headers=first.auth("AR-ANSES")).status_code for client in clients]
+    assert codes == [200, 200, 200, 429]
+    assert second.get("/api/submissions", headers=first.auth("BR-INSS")).status_code == 200  # per token
+
+
 def test_pages_are_rate_limited_per_visitor_in_the_visitors_language(tmp_path):
     portal = Portal(tmp_path / "home", page_rate_limit=3)
     signed_in = Browser(portal.app)  # from the same address, but counted by its session once signed in
