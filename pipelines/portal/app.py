@@ -13,6 +13,7 @@ type), `uploads` (a file handed to the intake), `visibility` (which submissions 
 see), `language` (which language to answer in), `auth` (the token store).
 """
 
+import logging
 import os
 import sqlite3
 from pathlib import Path
@@ -36,10 +37,15 @@ from pipelines.warehouse.locking import Build
 STATIC_DIR = Path(__file__).with_name("static")
 
 
+LOG = logging.getLogger("ciess.portal")
+
+
 def _home_problem(request: Request, error: Exception) -> JSONResponse:
     """A problem of the home folder (missing ledger, full disk...): 503 with what it is, never a traceback."""
     settings = request.app.state.settings
     words = str(error) if isinstance(error, HomeProblem) else plain_words(error, settings.home)
+    if words is None:  # not a problem the home folder explains: the operator's log says what it was
+        LOG.error("%s %s answered 503", request.method, request.url.path, exc_info=error)
     return JSONResponse({"detail": words or "the portal could not store what it received; nothing was recorded. "
                                             "Try again later, or tell CIESS"}, status_code=503)  # fmt: skip
 

@@ -50,11 +50,16 @@ class Finding:
 
 
 def _age(path: Path) -> float:
-    """Seconds since anything in `path` (a file, or a folder and what it holds) last changed."""
-    newest = path.lstat().st_mtime
-    if path.is_dir() and not path.is_symlink():
-        for inner in path.rglob("*"):
-            newest = max(newest, inner.lstat().st_mtime)
+    """Seconds since anything in `path` (a file, or a folder and what it holds) last changed; 0 for
+    what vanishes while it is looked at (another worker's upload, taken in and removed meanwhile:
+    in use until then, so never a leftover)."""
+    try:
+        newest = path.lstat().st_mtime
+        if path.is_dir() and not path.is_symlink():
+            for inner in path.rglob("*"):
+                newest = max(newest, inner.lstat().st_mtime)
+    except FileNotFoundError:
+        return 0.0
     return time.time() - newest
 
 
