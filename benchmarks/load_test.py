@@ -35,8 +35,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from benchmarks.build_bench import machine, write_section  # noqa: E402
 from make_training_file import roster_frame, training_frame  # noqa: E402
+
+from benchmarks.build_bench import machine, write_section  # noqa: E402
 
 START = "<!-- load test: written by benchmarks/load_test.py -->"
 END = "<!-- end of load test -->"
@@ -84,10 +85,11 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "CIESS_HOME": str(home), "DO_NOT_TRACK": "1", "CIESS_RATE_LIMIT": str(RATE_LIMIT),
            "CIESS_PAGE_RATE_LIMIT": "100000"}  # fmt: skip
+    log = open(home / "portal.log", "wb")  # noqa: SIM115 (open while the server runs: closed below)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", "pipelines.cli.serving:portal_app", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(options.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True, stderr=open(home / "portal.log", "wb"),
+        cwd=ROOT, env=env, start_new_session=True, stderr=log,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
@@ -102,6 +104,7 @@ def main() -> None:
     finally:
         os.killpg(server.pid, 15)
         server.wait(timeout=20)
+        log.close()
     report(results, home, options)
 
 
@@ -116,8 +119,9 @@ def run(base, codes, tokens, hammer, files, options) -> dict:
     def upload(client: httpx.Client, token: str, path: Path, kind: str) -> None:
         started = time.perf_counter()
         with open(path, "rb") as handle:
+            form = {"kind": kind, "period": PERIOD, "replace": "true"}
             answer = client.post(base + "/api/submissions", headers={"Authorization": f"Bearer {token}"},
-                                 data={"kind": kind, "period": PERIOD, "replace": "true"}, files={"file": (path.name, handle, "text/csv")})  # fmt: skip
+                                 data=form, files={"file": (path.name, handle, "text/csv")})  # fmt: skip
         seconds = time.perf_counter() - started
         body = answer.json() if answer.headers.get("content-type", "").startswith("application/json") else {}
         with lock:
@@ -165,7 +169,8 @@ def report(results: dict, home: Path, options) -> None:
     uploads, statuses = results["uploads"], results["statuses"]
     with sqlite3.connect(home / "ledger.sqlite") as connection:
         rows = connection.execute(
-            "select institution, kind, period, version from submissions where version is not null and status != 'DUPLICATE'"
+            "select institution, kind, period, version from submissions"
+            " where version is not null and status != 'DUPLICATE'"
         ).fetchall()
     versions: dict[tuple, list[int]] = {}
     for institution, kind, period, version in rows:
@@ -188,7 +193,8 @@ def report(results: dict, home: Path, options) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     text = f"""## Portal under load (SQLite), measured {stamp}
 
-Machine: {machine()}. `benchmarks/load_test.py --workers {options.workers} --clients {options.clients} --rows {options.rows}`:
+Machine: {machine()}.
+`benchmarks/load_test.py --workers {options.workers} --clients {options.clients} --rows {options.rows}`:
 the portal with {options.workers} uvicorn workers on one home (the embedded SQLite ledger), {options.clients} clients
 uploading at once for the {len(set(slot[0] for slot in versions))} institutions of the registry (some two clients on one
 slot), 4 files each (roster {options.rows} rows, training {options.rows * 3} rows, the same training file again, a

@@ -7,6 +7,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
+from pathlib import Path
 
 from pipelines.common.settings import Settings
 from pipelines.intake.storing.doctor import sweep_leftovers
@@ -20,8 +21,7 @@ def test_the_sweep_passes_over_uploads_that_vanish_while_it_looks(tmp_path):
     def other_worker():
         while not stop.is_set():
             with tempfile.TemporaryDirectory(dir=settings.home, prefix=".upload-") as folder:
-                with open(f"{folder}/upload", "wb") as handle:
-                    handle.write(b"x" * 1000)
+                (Path(folder) / "upload").write_bytes(b"x" * 1000)
 
     workers = [threading.Thread(target=other_worker) for _ in range(3)]
     for worker in workers:
