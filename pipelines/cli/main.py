@@ -268,14 +268,16 @@ def rebuild_command(settings: Settings) -> None:
     click.echo(f"Lake: {len(report.rebuilt)} files rebuilt from the archive, {report.kept} already in place.")
     for problem in report.failed:
         click.echo(f"  not rebuilt: {problem}", err=True)
+    if report.failed:  # a warehouse without these versions would publish figures that leave them out
+        click.echo("The warehouse was not built: restore the files named above from the backup, then run "
+                   "`ciess rebuild` again.", err=True)  # fmt: skip
+        sys.exit(EXIT_REJECTED)
     click.echo("Building the warehouse from the lake (full refresh) ...", err=True)
     summary = run_build(settings, full_refresh=True, say=lambda line: click.echo(line, err=True))
     if not summary.published:
         click.echo("The warehouse build failed: " + "; ".join(summary.failed_checks + summary.failed_steps))
         sys.exit(EXIT_REJECTED)
     click.echo(f"Warehouse published: {summary.published} ({summary.seconds:.1f} s)")
-    if report.failed:
-        sys.exit(EXIT_REJECTED)
 
 
 @cli.command("query")

@@ -65,3 +65,4 @@ def test_a_rebuild_needs_the_key_and_an_archive_that_is_the_file_received(sample
     assert "sha256 differs" in partial.output
     assert not (ciess.home / accepted[0].lake_path).exists()
     assert all((ciess.home / row.lake_path).exists() for row in accepted[1:])
+    assert "The warehouse was not built" in partial.output  # not one that leaves a version out
