@@ -6,6 +6,7 @@ the ledger's transaction is rolled back, and the archive and the lake are never 
 from __future__ import annotations
 
 import errno
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -31,6 +32,9 @@ def missing_ledger(ledger_path: Path) -> HomeProblem | None:
     return None
 
 
+NEARLY_FULL_BYTES = 4 << 20  # less free than this, and a write that failed is the disk being full
+
+
 def plain_words(error: BaseException, home: Path) -> str | None:
     """What a storage error means for the home folder, or None when it is not one of those."""
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -39,8 +43,13 @@ def plain_words(error: BaseException, home: Path) -> str | None:
     if isinstance(error, OSError) and error.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
         return (f"cannot write in {home} ({error.strerror}: {error.filename}); nothing was recorded. "
                 "Check the folder's owner and mode")  # fmt: skip
+    full = f"the disk that holds {home} is full; nothing was recorded. Free some space and send the file again"
     if isinstance(error, sqlite3.OperationalError) and "disk" in str(error).lower() and "full" in str(error).lower():
-        return f"the disk that holds {home} is full; nothing was recorded. Free some space and send the file again"
+        return full
+    # SQLite says "disk I/O error" when a write into a full disk fails in some of its paths (the WAL's
+    # index on a full tmpfs, seen under load): a full disk then, not a damaged ledger
+    if isinstance(error, sqlite3.DatabaseError) and "disk i/o" in str(error).lower() and _nearly_full(home):
+        return full
     if isinstance(error, sqlite3.OperationalError) and "readonly" in str(error).lower():
         return f"the ledger in {home} cannot be written (read-only); nothing was recorded. Check its owner and mode"
     if isinstance(error, sqlite3.DatabaseError) and any(
@@ -48,3 +57,10 @@ def plain_words(error: BaseException, home: Path) -> str | None:
     ):
         return f"the ledger in {home} is damaged or unreadable ({error}); nothing was recorded; {DOCTOR}"
     return None
+
+
+def _nearly_full(home: Path) -> bool:
+    try:
+        return shutil.disk_usage(home).free < NEARLY_FULL_BYTES
+    except OSError:
+        return False
