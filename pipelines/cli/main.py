@@ -14,10 +14,10 @@ import click
 
 from pipelines.cli.cycle import audit_command, explain_command, period_group, period_status_text, review_command
 from pipelines.cli.doctor import doctor_command
-from pipelines.cli.feedback import feedback_command
 from pipelines.cli.marts import describe_command, tables_command
 from pipelines.cli.notices import contacts_group, outbox_group, reminders_command
 from pipelines.cli.output import FORMAT_OPTION
+from pipelines.cli.reports import feedback_command, report_command
 from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.periods import Period
 from pipelines.common.settings import Settings, keep_new_files_private
@@ -324,48 +324,6 @@ def query_command(settings: Settings, sql: str, output_format: str, timeout: flo
         click.echo(note, err=True)
 
 
-@cli.command("report")
-@click.option("--period", required=True, help="Quarter to report, YYYY-Qn or YYYY-Tn (a quarter the marts hold).")
-@click.option(
-    "--subregion", "subregions", multiple=True, help="Subregion code, or AMERICAS; repeat for several. Default: all."
-)
-@click.option(
-    "--lang", "languages", multiple=True, type=click.Choice(LANGUAGES), help="Repeat for several. Default: all four."
-)
-@click.pass_obj
-def report_command(settings: Settings, period: str, subregions: tuple[str, ...], languages: tuple[str, ...]) -> None:
-    """Write the regional summaries of a quarter (HTML and PDF) from the published marts.
-
-    One report per subregion and one for the whole Americas, in English, Spanish, Portuguese and
-    French, under $CIESS_HOME/reports/<period>/, and the index page $CIESS_HOME/reports/index.html.
-    """
-    import time
-
-    from pipelines.common.periods import PeriodError
-    from pipelines.reports.regional import UnknownReport, produce, reports_dir
-    from pipelines.warehouse.catalog import CatalogError
-    from pipelines.warehouse.databases import NothingPublished
-
-    try:
-        parsed = Period.parse(period)
-        started = time.perf_counter()
-        files = produce(
-            settings,
-            parsed,
-            only_geos=[code.upper() for code in subregions] or None,
-            languages=languages or LANGUAGES,
-            progress=lambda line: click.echo(f"  writing {line}", err=True),
-        )
-    except (PeriodError, UnknownReport, NothingPublished, CatalogError) as error:
-        raise UsageError(str(error)) from error
-    for item in files:
-        click.echo(item.html)
-        click.echo(item.pdf)
-    click.echo(
-        f"Index: {reports_dir(settings) / 'index.html'}  ({len(files)} reports, {time.perf_counter() - started:.1f} s)"
-    )
-
-
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
@@ -473,6 +431,7 @@ def institutions_command() -> None:
 
 
 cli.add_command(tables_command)
+cli.add_command(report_command)
 cli.add_command(feedback_command)
 cli.add_command(describe_command)
 for command in (

@@ -7,7 +7,6 @@ the warehouse from the lake."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pipelines.common.periods import Period
 from pipelines.common.settings import Settings
 from pipelines.contract.model import load_contract
 from pipelines.intake.checking.validation import validate_file
+from pipelines.intake.storing.archive import hash_file
 from pipelines.intake.storing.lake import StagedRows, lake_rows, publish_staged
 from pipelines.intake.storing.ledger import Ledger, LedgerRow
 from pipelines.intake.storing.pseudonym import KEY_FILE, Pseudonymiser, load_or_create_key
@@ -61,7 +61,7 @@ def _rebuild_one(settings: Settings, row: LedgerRow, target: Path) -> str | None
     original = settings.home / row.archive_path
     if not original.exists():
         return f"its archived original {row.archive_path} is missing"
-    if _sha256(original) != row.sha256:
+    if hash_file(original)[0] != row.sha256:
         return f"its archived original {row.archive_path} is not the file received (its sha256 differs)"
     contract = load_contract(row.kind)
     staged = StagedRows(settings.lake_dir, contract, row.submission_id)
@@ -88,11 +88,3 @@ def _rebuild_one(settings: Settings, row: LedgerRow, target: Path) -> str | None
     finally:
         pseudonymiser.close()
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()

@@ -41,13 +41,7 @@ def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
         except BaseException:  # a full disk, above all: the partial copy must not keep it full
             os.unlink(target.name)
             raise
-    digest = hashlib.sha256()
-    size = 0
-    with open(target.name, "rb") as kept:
-        while chunk := kept.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    sha = digest.hexdigest()
+    sha, size = hash_file(Path(target.name))
     folder = archive_dir / sha[:2] / sha
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"original{suffix}"
@@ -60,6 +54,17 @@ def archive_file(source: Path, archive_dir: Path) -> ArchivedFile:
     os.unlink(target.name)
     os.chmod(final, 0o400)  # read-only, for its owner only
     return ArchivedFile(sha, size, final)
+
+
+def hash_file(path: Path) -> tuple[str, int]:
+    """The SHA-256 of a file's bytes (what names it in the archive) and its size."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def keep_beside_receipt(written: Path, folder: Path, name: str) -> Path:
