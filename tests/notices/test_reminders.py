@@ -119,3 +119,16 @@ def test_a_missed_day_is_caught_up_but_no_14_day_reminder_after_the_3_day_one(cy
 def ciess_submits_training(ciess) -> bool:
     """CL-IPS sends its training file: its return is no longer MISSING."""
     return ciess.submit(EXAMPLES["training"] / "valid.csv", "CL-IPS", "training").receipt["status"] == "ACCEPTED"
+
+
+def test_a_14_day_reminder_that_failed_is_not_sent_once_the_3_day_one_is_due(cycle, smtp_server):
+    """An outage on the 14-day reminder's day: it fails, and is retried later; once the 3-day one is
+    due, the failed one is replaced, so nobody gets "14 days left" three days before the deadline."""
+    smtp_server.mailbox.refuse = "451 try again later"
+    remind(cycle, DEADLINE - timedelta(days=14))
+    assert "failed 3" in cycle.run("outbox").output
+    smtp_server.mailbox.refuse = None
+    remind(cycle, DEADLINE - timedelta(days=3))
+    keys = {key for key, _ in sent(smtp_server)}
+    assert keys == {"REMINDER:2026-Q2:CL-IPS:3", "REMINDER:2026-Q2:BR-INSS:3", "REMINDER:2026-Q2:AI-SSB:3"}
+    assert "superseded 3" in cycle.run("outbox").output

@@ -154,12 +154,14 @@ def enqueue(
 
 
 def supersede(connection: sqlite3.Connection, keys: list[str]) -> int:
-    """Rows of these keys that never went out are not to be sent any more (a later notice replaces them)."""
+    """Rows of these keys that never went out, waiting or failed (a server that refused them, or was
+    down), are not to be sent any more: a later notice replaces them. An uncertain one stays for a
+    person (the server may have accepted it)."""
     if not keys:
         return 0
     marks = ", ".join("?" for _ in keys)
     cursor = connection.execute(
-        f"update outbox set state = 'superseded' where key in ({marks}) and state = 'pending' and attempts = 0", keys
+        f"update outbox set state = 'superseded' where key in ({marks}) and state in ('pending', 'failed')", keys
     )
     return cursor.rowcount
 
