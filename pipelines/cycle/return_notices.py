@@ -8,16 +8,12 @@ same transaction. The words of each notice are written when it is sent (`pipelin
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime
 from typing import Any
 
+from pipelines.common.timestamps import now
 from pipelines.cycle.returns import Return, load_return
 from pipelines.intake.storing import outbox
 from pipelines.intake.storing.cycle_log import Event
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def enqueue_receipt(connection: sqlite3.Connection, receipt: dict[str, Any]) -> int:

@@ -5,10 +5,9 @@ first did (and is refused if the return is no longer in a state its action accep
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
+from pipelines.common.timestamps import now
 from pipelines.cycle.return_notices import enqueue_after
 from pipelines.cycle.returns import Return, load_return
 from pipelines.intake.storing import cycle_log
@@ -29,10 +28,6 @@ WHY_NOT = {
 
 class Refused(Exception):
     """The cycle refuses the action (wrong state, locked, text too short): exit 1, with the reason."""
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def check_return(institution: str, period: str) -> str:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from contextlib import closing
-from datetime import UTC, datetime
 
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
+from pipelines.common.timestamps import now
 from pipelines.contract.model import LANGUAGES
 from pipelines.intake.storing import outbox
 from pipelines.intake.storing.ledger import Ledger
@@ -59,7 +59,7 @@ def add_contact(settings: Settings, institution: str, address: str, language: st
     """Add an address (or change the language and notices of one already there); True when new."""
     contact = Contact(
         checked_institution(institution), checked_address(address), checked_language(language),
-        checked_notices(notices), datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        checked_notices(notices), now(),
     )  # fmt: skip
     settings.ensure()
     with Ledger(settings.ledger_path).decision() as connection:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import make_msgid
 
 from pipelines.common.settings import Settings
+from pipelines.common.timestamps import stamp
 from pipelines.intake.storing import outbox
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.intake.storing.outbox import OutboxRow
@@ -28,10 +29,6 @@ BACKOFF_SECONDS = (60, 5 * 60, 15 * 60, 60 * 60, 4 * 60 * 60, 12 * 60 * 60, 24 *
 # An attempt older than this without an outcome is uncertain even if a process of its id still runs
 # (a reused pid, another machine).
 STALE_AFTER = timedelta(minutes=15)
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def utc_now() -> datetime:

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
+from pipelines.common.timestamps import now
 from pipelines.contract.model import LANGUAGES
-from pipelines.cycle.return_notices import now
 from pipelines.intake.storing import outbox
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.intake.submission import UsageError, written_period

@@ -15,8 +15,8 @@ from datetime import date
 
 from pipelines.common.periods import Period, period_of
 from pipelines.common.settings import Settings
+from pipelines.common.timestamps import now
 from pipelines.contract.model import KINDS
-from pipelines.cycle.return_notices import now
 from pipelines.cycle.returns import period_returns, period_state
 from pipelines.intake.storing import outbox
 from pipelines.intake.storing.ledger import Ledger

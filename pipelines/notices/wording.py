@@ -15,7 +15,7 @@ from babel.numbers import format_decimal
 from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
 from pipelines.common.texts import Texts
-from pipelines.contract.vocabulary import KIND, RULE, SUBMISSION_STATUS, label
+from pipelines.contract.vocabulary import KIND, SUBMISSION_STATUS, label, rule_with_explanation
 from pipelines.intake.storing.outbox import OutboxRow
 
 NOTICE_TEXTS = Texts(Path(__file__).with_name("notice_text.yaml"))
@@ -47,10 +47,6 @@ def language_name(lang: str, in_lang: str) -> str:
     return babel.Locale.parse(lang).get_display_name(in_lang)
 
 
-def rule_named(rule: str, lang: str) -> str:
-    return f"{rule} ({label(RULE, rule, lang).rstrip('.')})"
-
-
 def kinds_list(kinds: list[str], lang: str) -> str:
     return ", ".join(f"«{label(KIND, kind, lang)}»" for kind in kinds)
 
@@ -73,7 +69,7 @@ def word(row: OutboxRow, settings: Settings) -> Wording:
         if facts["rule_counts"]:
             lines += ["", say("RECEIPT.by_rule", lang)]
             lines += [
-                f"  - {rule_named(rule, lang)}: {number(count, lang)}"
+                f"  - {rule_with_explanation(rule, lang)} — {number(count, lang)}"
                 for rule, count in sorted(facts["rule_counts"].items())
             ]
         if facts["status"] == "REJECTED":
@@ -90,7 +86,7 @@ def word(row: OutboxRow, settings: Settings) -> Wording:
         lines = [say("EXPLANATION_NEEDED.body", lang, **values)]
         lines += [
             "  - " + say("EXPLANATION_NEEDED.line", lang, kind=label(KIND, item["kind"], lang),
-                         rule=rule_named(item["rule"], lang), count=number(item["count"], lang))
+                         rule=rule_with_explanation(item["rule"], lang), count=number(item["count"], lang))
             for item in facts["warnings"]
         ]  # fmt: skip
         link = f"{portal}/returns/{row.institution}/{period}"
