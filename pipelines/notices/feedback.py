@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from pipelines.common.registry import institutions
 from pipelines.common.settings import Settings
 from pipelines.common.timestamps import now
-from pipelines.contract.model import LANGUAGES
 from pipelines.intake.storing import outbox
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.intake.submission import UsageError, written_period
+from pipelines.notices.contacts import checked_institution, checked_language
 
 
 def feedback_key(institution: str, period: str, edition: str = "") -> str:
@@ -35,16 +34,17 @@ def enqueue_feedback_ready(
     beside it. `edition` tells apart two productions worth a notice each (e.g. "approved", "final-1"):
     one key is sent once.
     Returns how many messages were added to the outbox (0 when it was already there, or nobody wants it)."""
-    if institution not in institutions():
-        raise UsageError(f"unknown institution {institution!r}; `ciess institutions` lists the codes")
+    institution = checked_institution(institution)
     period = str(written_period(period))
-    languages = [lang for lang in languages]
-    unknown = [lang for lang in [*languages, *report_links] if lang not in LANGUAGES]
-    if unknown:
-        raise UsageError(f"unknown language {', '.join(unknown)}: use any of {', '.join(LANGUAGES)}")
+    languages = [checked_language(lang) for lang in languages]
+    for lang in report_links:
+        checked_language(lang)
     links = {lang: _absolute(settings, report_links[lang]) for lang in languages if lang in report_links}
     if not links:
-        raise UsageError("a feedback report needs a link in at least one of its languages")
+        raise UsageError(
+            f"no report link for any of its languages ({', '.join(languages) or 'none given'}; links given for: "
+            f"{', '.join(report_links) or 'none'}): pass a link for at least one of them"
+        )
     with Ledger(settings.ledger_path).decision() as connection:
         return outbox.enqueue(
             connection, key=feedback_key(institution, period, edition), notice="FEEDBACK_READY",

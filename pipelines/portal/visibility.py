@@ -23,8 +23,12 @@ def diff_file(settings: Settings, ledger: Ledger, principal: Principal, submissi
     visible_submission(ledger, principal, submission_id)
     diff = ledger.diff_of(submission_id)
     if diff is None:
-        raise HTTPException(404, f"submission {submission_id} has no diff: it is not a later accepted version")
-    return settings.home / diff["diff_path"]
+        raise HTTPException(404, f"submission {submission_id} has no diff.csv: only a version accepted after "
+                                 "another has one; open that version's receipt")  # fmt: skip
+    path = settings.home / diff["diff_path"]
+    if not path.is_file():  # a home restored without it: not a storage failure of this request
+        raise HTTPException(404, f"the diff.csv of {submission_id} is missing from the archive; tell CIESS")
+    return path
 
 
 def visible_history(ledger: Ledger, principal: Principal) -> list[LedgerRow]:

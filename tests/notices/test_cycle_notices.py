@@ -106,7 +106,7 @@ def test_feedback_ready_goes_in_each_contacts_language_with_its_link(ciess):
     [("XX-NONE", "2026-Q2", ["es"], {"es": "/r"}, "unknown institution"),
      ("PE-ONP", "2026-13", ["es"], {"es": "/r"}, "YYYY-Qn"),
      ("PE-ONP", "2026-Q2", ["de"], {"de": "/r"}, "unknown language"),
-     ("PE-ONP", "2026-Q2", ["es"], {}, "needs a link")],
+     ("PE-ONP", "2026-Q2", ["es"], {}, "no report link for any of its languages")],
 )  # fmt: skip
 def test_feedback_ready_refuses_bad_input_and_changes_nothing(ciess, institution, period, languages, links, says):
     add_contact(ciess, "PE-ONP", "datos@onp.example.org", "es")

@@ -104,3 +104,9 @@ def test_diff_csv_is_served_to_the_institution_and_staff_only(portal, tmp_path):
     first = Ledger(portal.settings.ledger_path).all()[0].submission_id
     assert portal.client.get(f"/api/submissions/{first}/diff.csv", headers=portal.auth("AR-ANSES")).status_code == 404
     assert portal.client.get(f"/api/submissions/{first}", headers=portal.auth("AR-ANSES")).json()["diff"] is None
+    assert "open that version's receipt" in portal.client.get(
+        f"/api/submissions/{first}/diff.csv", headers=portal.auth("AR-ANSES")).json()["detail"]  # fmt: skip
+    # a diff.csv gone from the archive (a home restored without it) is a 404 that says whom to tell, not a 503
+    (portal.settings.home / Ledger(portal.settings.ledger_path).diff_of(submission)["diff_path"]).unlink()
+    gone = portal.client.get(api, headers=portal.auth("AR-ANSES"))
+    assert gone.status_code == 404 and "tell CIESS" in gone.json()["detail"]
