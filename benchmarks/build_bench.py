@@ -221,7 +221,7 @@ def corrected_version(home: Path, work: Path, rank: int = 0) -> tuple[Path, str,
     from sources.writing import institution_layouts
 
     latest = str(PERIODS[-1])
-    ledger = Ledger(Settings(home=home).ledger_path)
+    ledger = Ledger.of(Settings(home=home))
     candidates = [
         row for row in ledger.current_versions()
         if row.kind == "training" and row.period == latest and Path(row.archive_path).suffix in (".csv", ".txt")

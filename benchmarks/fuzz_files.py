@@ -519,7 +519,7 @@ def receipt_problems(receipt: dict[str, Any], settings) -> list[str]:
     if status in ("ACCEPTED", "ACCEPTED_WITH_WARNINGS"):
         from pipelines.intake.storing.ledger import Ledger
 
-        row = Ledger(settings.ledger_path).get(receipt["submission_id"])
+        row = Ledger.of(settings).get(receipt["submission_id"])
         if row is None or not row.version or not row.lake_path or not (settings.home / row.lake_path).is_file():
             problems.append(f"accepted without its lake file: {row}")
     return problems

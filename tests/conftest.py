@@ -11,6 +11,7 @@ import csv
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +23,10 @@ from filelock import FileLock
 from pipelines.cli.main import cli
 from pipelines.common.paths import SCHEMAS_DIR
 from pipelines.common.periods import Period
+from pipelines.common.settings import Settings
 from pipelines.common.spreadsheet_safe import csv_separator
 from pipelines.intake.receipts import ISSUE_FIELDS, issues_csv_headers
+from pipelines.intake.storing.ledger import Ledger
 
 EXAMPLES = {kind: SCHEMAS_DIR / kind / "examples" for kind in ("staffing", "training")}
 PERIOD = "2026-Q2"  # the examples are written for this quarter
@@ -58,6 +61,34 @@ class Ciess:
         # exit 1 without a receipt: the home folder refused the file as a whole (full disk, no ledger...)
         receipt = json.loads(result.stdout) if result.exit_code in (0, 1) and result.stdout.strip() else None
         return Submitted(result.exit_code, result.output, receipt)
+
+
+POSTGRES = os.environ.get("CIESS_TEST_POSTGRES_URL")  # set by .ci/with-postgres: the PostgreSQL lane
+
+
+@pytest.fixture(autouse=True)
+def database(request, monkeypatch) -> str | None:
+    """In the PostgreSQL lane (`make test-postgres`), every test gets a database of its own, which
+    every home of the test uses (CIESS_DATABASE_URL); else None, and homes keep SQLite files."""
+    if not POSTGRES or "sqlite_only" in request.keywords:
+        monkeypatch.delenv("CIESS_DATABASE_URL", raising=False)
+        yield None
+        return
+    import psycopg
+
+    name = f"t_{os.getpid()}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f'create database "{name}"')
+    url = POSTGRES.rsplit("/", 1)[0] + "/" + name
+    monkeypatch.setenv("CIESS_DATABASE_URL", url)
+    yield url
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f'drop database if exists "{name}" with (force)')
+
+
+def ledger_of(home: Path) -> Ledger:
+    """The ledger of a home, on the backend the test runs on."""
+    return Ledger.of(Settings.from_env(home))
 
 
 @pytest.fixture

@@ -22,10 +22,9 @@ from pipelines.common.paths import PROJECT_ROOT, SCHEMAS_DIR
 from pipelines.contract import vocabulary
 from pipelines.contract.model import KINDS, load_contract
 from pipelines.contract.templates import TEMPLATE_TEXTS
-from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal.pages import TEMPLATES_DIR as PORTAL_TEMPLATES
 from pipelines.reports.regional import TEMPLATES_DIR as REPORT_TEMPLATES
-from tests.conftest import EXAMPLES, Ciess, copy_home, read_issues_csv
+from tests.conftest import EXAMPLES, Ciess, copy_home, ledger_of, read_issues_csv
 from tests.portal.browsing import Browser
 from tests.portal.test_portal import Portal
 
@@ -146,7 +145,7 @@ def portal_pages(home: Ciess, lang: str, tmp_path: Path) -> dict[str, str]:
     pages = {"sign-in": Browser(portal.app).get(f"/?lang={lang}").text}
     officer = _signed_in(portal, "AR-ANSES", lang)
     pages["home"] = officer.get("/").text
-    for row in Ledger(home.home / "ledger.sqlite").all():
+    for row in ledger_of(home.home).all():
         if row.institution != "AR-ANSES":
             continue
         pages[f"receipt {row.status} {row.kind} {row.period}"] = officer.get(f"/receipts/{row.submission_id}").text
@@ -191,7 +190,7 @@ def test_every_page_receipt_template_and_report_is_in_the_readers_language(home,
     said = home.run("submit", EXAMPLES["training"] / "invalid-CODE_UNKNOWN.csv", "--institution", "AR-ANSES",
                     "--kind", "training", "--period", "2026-Q2", "--lang", lang)  # fmt: skip
     texts["command-line receipt"] = said.output
-    newest = max((row for row in Ledger(home.home / "ledger.sqlite").all() if row.institution == "AR-ANSES"),
+    newest = max((row for row in ledger_of(home.home).all() if row.institution == "AR-ANSES"),
                  key=lambda row: row.received_at)  # fmt: skip
     # every line of the full list of issues gives its rule's code beside the message that explains it
     listed = read_issues_csv(home.home / newest.issues_path, lang)

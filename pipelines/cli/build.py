@@ -77,7 +77,7 @@ BUILD_WAIT = 900  # seconds a build waits for another build of the same home to 
 def run_build(settings: Settings, say=print, full_refresh: bool = False, wait: float = BUILD_WAIT) -> BuildSummary:
     """One build of the home at a time: DuckDB lets one process write the build database, and a
     second build would fail on its lock halfway. A build that finds another running waits for it."""
-    if not settings.ledger_path.exists() or not Ledger(settings.ledger_path).current_versions():
+    if not settings.ledger.has_table("submissions") or not Ledger.of(settings).current_versions():
         raise NothingToBuild(
             f"no accepted submission in {settings.home} yet: submit files first (`ciess submit`), "
             "or try the whole job on sample data with `ciess demo`"

@@ -190,9 +190,9 @@ def audit_command(settings: Settings, institution: str | None, period: str | Non
 
     from pipelines.intake.storing.ledger import Ledger
 
-    if not settings.ledger_path.exists():
+    if not settings.ledger.has_table("submissions"):
         raise UsageError(f"no ledger in {settings.home} yet: nothing has happened")
-    with closing(Ledger(settings.ledger_path).connect()) as connection:
+    with closing(Ledger.of(settings).connect()) as connection:
         found = cycle_log.events(connection, period=_period(period) if period else None, institution=institution)
     if as_json:
         click.echo(json.dumps([event.__dict__ for event in found], ensure_ascii=False, indent=2))

@@ -35,7 +35,7 @@ def prepare_home(settings: Settings) -> None:
     home = settings.home
     if (home / DEMO_MARKER).exists():
         shutil.rmtree(home)
-    elif settings.ledger_path.exists() or settings.archive_dir.exists():
+    elif settings.ledger.has_table("submissions") or settings.archive_dir.exists():
         raise UsageError(
             f"{home} already holds submissions that the demo did not make; run the demo with another home, "
             f"e.g. `ciess --home ./demo-data demo` or CIESS_HOME=./demo-data"
@@ -141,7 +141,7 @@ def print_summary(done: list[DemoSubmission], settings: Settings, console: Conso
     home = settings.home
     console.print(f"Sample files:   {settings.samples_dir}")
     console.print(f"Receipts:       {settings.archive_dir}/<sha256[:2]>/<sha256>/<submission_id>/receipt.json")
-    console.print(f"Ledger:         {settings.ledger_path}")
+    console.print(f"Ledger:         {settings.ledger.describe()}")
     console.print(f"Lake (Parquet): {settings.lake_dir}")
     console.print(
         f"Try: ciess --home {home} submit {Path(done[0].plan.path)} --institution "

@@ -4,7 +4,6 @@ same functions as the Dagster definitions."""
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import time
 from datetime import date
@@ -21,6 +20,7 @@ from pipelines.cli.reports import feedback_command, report_command
 from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.periods import Period
 from pipelines.common.settings import Settings, keep_new_files_private
+from pipelines.common.store import STORE_ERRORS
 from pipelines.contract.model import KINDS, LANGUAGES
 from pipelines.intake.submission import UsageError, submit
 
@@ -41,7 +41,7 @@ class _Group(click.Group):
         except HomeProblem as error:  # the file (or the command) refused as a whole: exit 1, no receipt
             click.echo(f"Error: {error}", err=True)
             sys.exit(EXIT_REJECTED)
-        except (OSError, sqlite3.DatabaseError) as error:
+        except (OSError, *STORE_ERRORS) as error:
             words = plain_words(error, getattr(ctx.obj, "home", Path("the home folder")))
             if words is None:
                 raise
@@ -262,8 +262,8 @@ def rebuild_command(settings: Settings) -> None:
     from pipelines.cli.build import run_build
     from pipelines.intake.rebuild import rebuild_lake
 
-    if not settings.ledger_path.exists():
-        raise UsageError(f"no ledger in {settings.home}: restore ledger.sqlite from the backup with the archive")
+    if not settings.ledger.has_table("submissions"):
+        raise UsageError(f"no ledger in {settings.ledger.describe()}: restore it from the backup with the archive")
     report = rebuild_lake(settings, progress=lambda line: click.echo(f"  rebuilding {line}", err=True))
     click.echo(f"Lake: {len(report.rebuilt)} files rebuilt from the archive, {report.kept} already in place.")
     for problem in report.failed:
@@ -372,7 +372,7 @@ def _token_store(settings: Settings):
     from pipelines.portal.auth import TokenStore
 
     settings.ensure()
-    return TokenStore(settings.home / "access.sqlite")
+    return TokenStore.of(settings)
 
 
 @tokens_group.command("create")

@@ -10,6 +10,10 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import psycopg
+
+from pipelines.common.store import Store
+
 DOCTOR = "run `ciess doctor` to see what is wrong and `ciess doctor --repair` to mend what can be"
 
 
@@ -17,19 +21,20 @@ class HomeProblem(Exception):
     """The home folder is not in a state to carry out the command; the message says what to do."""
 
 
-def missing_ledger(ledger_path: Path) -> HomeProblem | None:
-    """A ledger that is missing while the archive holds receipts: taking a file in would number
-    versions again from 1 over the lake's existing ones."""
-    if ledger_path.exists():
+def missing_ledger(store: Store, home: Path) -> HomeProblem | None:
+    """A ledger that is missing (its file, or its tables in the home's database) while the archive
+    holds receipts: taking a file in would number versions again from 1 over the lake's existing ones."""
+    archive = home / "archive"
+    if not (archive.is_dir() and next(archive.glob("*/*/*/receipt.json"), None) is not None):
         return None
-    archive = ledger_path.parent / "archive"
-    if archive.is_dir() and next(archive.glob("*/*/*/receipt.json"), None) is not None:
-        return HomeProblem(
-            f"the ledger {ledger_path} is missing, but the archive holds the receipts of earlier submissions; "
-            "nothing was taken in, so that no version is numbered twice. Put the ledger back from a backup, "
-            f"or {DOCTOR}"
-        )
-    return None
+    if store.has_table("submissions"):
+        return None
+    where = f"the ledger {store.describe()} is missing" if store.backend == "sqlite" else (
+        f"the database {store.describe()} holds no ledger")  # fmt: skip
+    return HomeProblem(
+        f"{where}, but the archive holds the receipts of earlier submissions; nothing was taken in, so that no "
+        f"version is numbered twice. Put the ledger back from a backup (or set the home's right database), or {DOCTOR}"
+    )
 
 
 NEARLY_FULL_BYTES = 4 << 20  # less free than this, and a write that failed is the disk being full
@@ -37,6 +42,11 @@ NEARLY_FULL_BYTES = 4 << 20  # less free than this, and a write that failed is t
 
 def plain_words(error: BaseException, home: Path) -> str | None:
     """What a storage error means for the home folder, or None when it is not one of those."""
+    if isinstance(error, psycopg.OperationalError):
+        return (f"the ledger's database cannot be reached ({_first_line(error)}); nothing was recorded. Check that "
+                "PostgreSQL is running and that CIESS_DATABASE_URL (or the home's database.url) names it")  # fmt: skip
+    if isinstance(error, psycopg.Error) and getattr(error, "sqlstate", None) in ("53100", "53200"):
+        return f"the ledger's database is out of disk or memory ({_first_line(error)}); nothing was recorded"
     if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
         return (f"the disk that holds {home} is full; nothing was recorded. Free some space (`ciess doctor` "
                 "lists leftovers it can remove) and send the file again")  # fmt: skip
@@ -57,6 +67,10 @@ def plain_words(error: BaseException, home: Path) -> str | None:
     ):
         return f"the ledger in {home} is damaged or unreadable ({error}); nothing was recorded; {DOCTOR}"
     return None
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _nearly_full(home: Path) -> bool:

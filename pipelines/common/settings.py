@@ -6,9 +6,12 @@ when a Settings object is made (by the CLI or a Dagster resource), never at impo
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from pipelines.common.store import Store, open_store
 
 DEFAULT_DEADLINE_DAYS = 45
 DEFAULT_MAX_UPLOAD_MB = 200
@@ -31,12 +34,16 @@ class Settings:
     smtp_password: str | None = field(default=None, repr=False)  # never printed with the settings
     smtp_from: str = DEFAULT_SMTP_FROM
     smtp_starttls: bool = False
+    # PostgreSQL for the ledger, tokens and rate limits (pipelines.common.store); none: SQLite files in the home
+    database_url: str | None = field(default=None, repr=False)  # may hold a password
 
     @classmethod
-    def from_env(cls, home: str | Path | None = None) -> Settings:
+    def from_env(cls, home: str | Path | None = None, **overrides) -> Settings:
+        """The settings of the environment (and of the home's database.url), with `overrides`."""
         env = os.environ
+        home = Path(home or env.get("CIESS_HOME") or "data").resolve()
         return cls(
-            home=Path(home or env.get("CIESS_HOME") or "data").resolve(),
+            home=home,
             deadline_days=int(env.get("CIESS_DEADLINE_DAYS", DEFAULT_DEADLINE_DAYS)),
             max_upload_mb=int(env.get("CIESS_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)),
             helpdesk=env.get("CIESS_HELPDESK") or DEFAULT_HELPDESK,
@@ -47,7 +54,11 @@ class Settings:
             smtp_password=env.get("CIESS_SMTP_PASSWORD") or None,
             smtp_from=env.get("CIESS_SMTP_FROM") or DEFAULT_SMTP_FROM,
             smtp_starttls=_yes(env.get("CIESS_SMTP_STARTTLS")),
-        )
+            database_url=env.get("CIESS_DATABASE_URL") or _database_file(home),
+        ).replace(**overrides)
+
+    def replace(self, **changes) -> Settings:
+        return dataclasses.replace(self, **changes)
 
     @property
     def max_upload_bytes(self) -> int:
@@ -55,7 +66,16 @@ class Settings:
 
     @property
     def ledger_path(self) -> Path:
+        """The ledger's SQLite file (unused when the home has a database: `database_url`)."""
         return self.home / "ledger.sqlite"
+
+    def store(self, name: str) -> Store:
+        """A store of tables: `ledger` (with the cycle's log and the outbox), `access` or `limits`."""
+        return open_store(self.database_url, self.home / f"{name}.sqlite")
+
+    @property
+    def ledger(self) -> Store:
+        return self.store("ledger")
 
     @property
     def archive_dir(self) -> Path:
@@ -95,6 +115,16 @@ class Settings:
             folder.mkdir(parents=True, exist_ok=True)
         if self.home.stat().st_mode & 0o077 and self.home.stat().st_uid == os.getuid():
             self.home.chmod(0o700)
+
+
+DATABASE_FILE = "database.url"  # a home's PostgreSQL, for every process on it, when CIESS_DATABASE_URL is unset
+
+
+def _database_file(home: Path) -> str | None:
+    try:
+        return (home / DATABASE_FILE).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
 
 
 def _yes(text: str | None) -> bool:

@@ -145,7 +145,7 @@ def periods_of(ledger: Ledger, institution: str, today: date) -> list[str]:
 
 def institution_dues(settings: Settings, institution: str, today: date) -> tuple[list[Due], list[Due]]:
     """The institution's open quarters and its locked ones (the compact history), newest first."""
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     periods = periods_of(ledger, institution, today)
     returns = institution_returns(ledger, institution, periods, settings.deadline_days)
     with closing(ledger.connect()) as connection:
@@ -156,7 +156,7 @@ def institution_dues(settings: Settings, institution: str, today: date) -> tuple
 
 
 def institution_due(settings: Settings, institution: str, period: str, today: date) -> Due:
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     (item,) = institution_returns(ledger, institution, [period], settings.deadline_days)
     with closing(ledger.connect()) as connection:
         lock = period_state(connection, period)

@@ -37,7 +37,7 @@ def explained_submission(ledger: Ledger, submission_id: str, rule: str) -> tuple
 
 
 def explain(settings: Settings, submission_id: str, rule: str, text: str, actor: str) -> Event:
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     row, rule = explained_submission(ledger, submission_id, rule)
     text = check_text(text, "explanation")
     with ledger.decision() as connection:

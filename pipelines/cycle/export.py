@@ -40,7 +40,7 @@ def cycle_dir(settings: Settings) -> Path:
 
 def export_cycle(settings: Settings) -> dict[str, int]:
     """Write the three tables (atomic replace each); rows written per table."""
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     with closing(ledger.connect()) as connection:
         events = cycle_log.events(connection)
         periods = [period_state(connection, period) for period in ledger.periods()]

@@ -7,16 +7,16 @@ same transaction. The words of each notice are written when it is sent (`pipelin
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
+from pipelines.common.store import Connection
 from pipelines.common.timestamps import now
 from pipelines.cycle.returns import Return, load_return
 from pipelines.intake.storing import outbox
 from pipelines.intake.storing.cycle_log import Event
 
 
-def enqueue_receipt(connection: sqlite3.Connection, receipt: dict[str, Any]) -> int:
+def enqueue_receipt(connection: Connection, receipt: dict[str, Any]) -> int:
     """RECEIPT:<submission_id>: the status, the counts per rule and a link to the portal."""
     facts = ("submission_id", "kind", "period", "status", "version", "rows", "errors", "warnings", "late",
              "rule_counts", "received_at")  # fmt: skip
@@ -26,7 +26,7 @@ def enqueue_receipt(connection: sqlite3.Connection, receipt: dict[str, Any]) -> 
     )  # fmt: skip
 
 
-def enqueue_after(connection: sqlite3.Connection, before: Return, event: Event, deadline_days: int) -> int:
+def enqueue_after(connection: Connection, before: Return, event: Event, deadline_days: int) -> int:
     """The notices `event` causes for its return, `before` being the return as it was before it."""
     after = load_return(connection, before.institution, before.period, deadline_days)
     common = {"institution": after.institution, "period": after.period, "at": now()}

@@ -4,7 +4,6 @@ revision of its final figures)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from contextlib import closing
 from dataclasses import dataclass
@@ -12,6 +11,7 @@ from datetime import date
 
 from pipelines.common.periods import Period
 from pipelines.common.registry import expected_in
+from pipelines.common.store import Connection
 from pipelines.cycle.states import CurrentVersion, ReturnState, derive
 from pipelines.intake.storing import cycle_log
 from pipelines.intake.storing.cycle_log import Event
@@ -62,7 +62,7 @@ def make_return(institution: str, period: str, current: list[LedgerRow], events:
     return Return(institution, period, deadline, by_kind, tuple(events), derive(versions, events))
 
 
-def load_return(connection: sqlite3.Connection, institution: str, period: str, deadline_days: int) -> Return:
+def load_return(connection: Connection, institution: str, period: str, deadline_days: int) -> Return:
     """One return, read inside the caller's transaction (a review decides on what it read)."""
     current = [
         row
@@ -73,7 +73,7 @@ def load_return(connection: sqlite3.Connection, institution: str, period: str, d
     return make_return(institution, period, current, events, Period.parse(period).deadline(deadline_days))
 
 
-def period_state(connection: sqlite3.Connection, period: str) -> PeriodState:
+def period_state(connection: Connection, period: str) -> PeriodState:
     return PeriodState(period, cycle_log.period_lock(connection, period), cycle_log.lock_revisions(connection, period))
 
 
@@ -95,7 +95,7 @@ def all_returns(ledger: Ledger, deadline_days: int) -> list[Return]:
         return _returns(connection, periods, deadline_days, None)
 
 
-def _returns(connection: sqlite3.Connection, periods: list[str], deadline_days: int, only: str | None) -> list[Return]:
+def _returns(connection: Connection, periods: list[str], deadline_days: int, only: str | None) -> list[Return]:
     current: dict[tuple[str, str], list[LedgerRow]] = defaultdict(list)
     events: dict[tuple[str, str], list[Event]] = defaultdict(list)
     locks: dict[str, list[Event]] = defaultdict(list)

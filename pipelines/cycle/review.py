@@ -67,7 +67,7 @@ def review(
     period = check_return(institution, period)
     if action in NEEDS_TEXT:
         comment = check_text(comment, NEEDS_TEXT[action])
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     with ledger.decision() as connection:
         refuse_if_locked(connection, period)
         current = load_return(connection, institution, period, settings.deadline_days)

@@ -73,7 +73,7 @@ class PeriodReport:
 
 
 def period_report(settings: Settings, period: str) -> PeriodReport:
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     with closing(ledger.connect()) as connection:
         lock = period_state(connection, period)
     returns = period_returns(ledger, period, settings.deadline_days)

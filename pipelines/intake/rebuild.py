@@ -35,7 +35,7 @@ def rebuild_lake(settings: Settings, progress: Callable[[str], None] = lambda _l
     """Make every missing lake file of an accepted version again from its archived original: the
     rosters first (in the ledger's order), so that the key's secret and the order of versions are
     the intake's."""
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     if not (settings.secrets_dir / KEY_FILE).exists():
         raise HomeProblem(
             f"no pseudonymisation key in {settings.secrets_dir}: restore secrets/ from the backup with the "

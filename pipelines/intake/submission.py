@@ -117,7 +117,7 @@ def submit(
     period = str(parsed)  # one spelling of the period everywhere (ledger, lake, receipt)
     settings.ensure()
     sweep_leftovers(settings)  # of processes that died: they never reach the ledger or the warehouse
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     submission_id = f"{received_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:10]}"
     contract = load_contract(kind)
     archived, checked = _archive_and_check(
@@ -261,7 +261,7 @@ def preview(path: Path, institution: str, kind: str, period: str, settings: Sett
     officer confirms a replacement."""
     path = Path(path)
     parsed, _ = check_request(path, institution, kind, period, None)
-    request = _Request(load_contract(kind), parsed, institution, settings, Ledger(settings.ledger_path), "preview")
+    request = _Request(load_contract(kind), parsed, institution, settings, Ledger.of(settings), "preview")
     checked = _check_and_stage(path, path.stat().st_size, request, dry_run=True)
     diff = checked.differences.counts.as_receipt() if checked.differences is not None else None
     return Preview(checked.rows, not checked.clean, diff)

@@ -62,13 +62,13 @@ def add_contact(settings: Settings, institution: str, address: str, language: st
         checked_notices(notices), now(),
     )  # fmt: skip
     settings.ensure()
-    with Ledger(settings.ledger_path).decision() as connection:
+    with Ledger.of(settings).decision() as connection:
         return contact, outbox.put_contact(connection, contact)
 
 
 def remove_contact(settings: Settings, institution: str, address: str) -> None:
     institution, address = checked_institution(institution), checked_address(address)
-    with Ledger(settings.ledger_path).decision() as connection:
+    with Ledger.of(settings).decision() as connection:
         if not outbox.delete_contact(connection, institution, address):
             raise UsageError(f"{address} is not a contact of {institution}; `ciess contacts list` shows them")
 
@@ -76,5 +76,5 @@ def remove_contact(settings: Settings, institution: str, address: str) -> None:
 def contacts(settings: Settings, institution: str | None = None) -> list[Contact]:
     if institution is not None:
         institution = checked_institution(institution)
-    with closing(Ledger(settings.ledger_path).connect()) as connection:
+    with closing(Ledger.of(settings).connect()) as connection:
         return outbox.contacts_of(connection, institution)

@@ -105,11 +105,12 @@ def _claim(ledger: Ledger, now: datetime, domain: str) -> tuple[OutboxRow, int] 
             "update outbox set state = 'sending', attempts = ?, message_id = ?, claimed_by = ? where outbox_id = ?",
             (claimed.attempts, message_id, claimed.claimed_by, row.outbox_id),
         )
-        cursor = connection.execute(
-            "insert into outbox_attempts (outbox_id, message_id, started_at, claimed_by) values (?, ?, ?, ?)",
+        (attempt_id,) = connection.execute(
+            """insert into outbox_attempts (outbox_id, message_id, started_at, claimed_by) values (?, ?, ?, ?)
+               returning attempt_id""",
             (row.outbox_id, message_id, stamp(now), claimed.claimed_by),
-        )
-        return claimed, cursor.lastrowid
+        ).fetchone()
+        return claimed, attempt_id
 
 
 def _record(ledger: Ledger, row: OutboxRow, attempt_id: int, answer: str, sent: bool, now: datetime) -> None:
@@ -143,7 +144,7 @@ def flush(settings: Settings, now: datetime | None = None, transport: Transport 
           limit: int | None = None) -> FlushSummary:  # fmt: skip
     """Send every notice that is due (`now`: the time to act as, for the back-off), one at a time."""
     now = now or utc_now()
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     transport = transport or transport_for(settings)
     domain = sender_domain(settings)
     summary = FlushSummary()
@@ -198,7 +199,7 @@ class Entry:
 def entries(settings: Settings, failed_only: bool = False, now: datetime | None = None) -> list[Entry]:
     """The outbox, oldest first; `failed_only`: what needs a look (failed and uncertain)."""
     now = now or utc_now()
-    with closing(Ledger(settings.ledger_path).connect()) as connection:
+    with closing(Ledger.of(settings).connect()) as connection:
         starts = _last_starts(connection)
         shown = [Entry(row, shown_state(row, starts.get(row.outbox_id), now)) for row in outbox.rows(connection)]
     return [entry for entry in shown if not failed_only or entry.state in ("failed", "uncertain")]
@@ -209,7 +210,7 @@ def resolve(settings: Settings, key: str, sent: bool, address: str | None = None
     """A person's decision on an uncertain notice: it was received (`sent`), or it is sent again (with
     the same Message-ID, so a mail program that already has it can tell). A failed one may be retried now."""
     now = now or utc_now()
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     with ledger.decision() as connection:
         settle_orphans(connection, now)
         allowed = ("uncertain",) if sent else ("uncertain", "failed")
@@ -240,11 +241,10 @@ def resolve(settings: Settings, key: str, sent: bool, address: str | None = None
 
 def due_count(settings: Settings, now: datetime | None = None) -> tuple[int, str]:
     """How many notices are due now, and a mark that changes whenever that set does (a sensor's run key)."""
-    with closing(Ledger(settings.ledger_path).connect()) as connection:
+    with closing(Ledger.of(settings).connect()) as connection:
         found = connection.execute(
-            """select count(*), coalesce(group_concat(outbox_id || '.' || attempts), '') from
-               (select outbox_id, attempts from outbox where state in ('pending', 'failed') and next_attempt_at <= ?
-                order by outbox_id limit 1000)""",
+            """select outbox_id, attempts from outbox where state in ('pending', 'failed') and next_attempt_at <= ?
+               order by outbox_id limit 1000""",
             (stamp(now or utc_now()),),
-        ).fetchone()
-    return found[0], found[1]
+        ).fetchall()
+    return len(found), ",".join(f"{row[0]}.{row[1]}" for row in found)

@@ -45,7 +45,7 @@ def enqueue_feedback_ready(
             f"no report link for any of its languages ({', '.join(languages) or 'none given'}; links given for: "
             f"{', '.join(report_links) or 'none'}): pass a link for at least one of them"
         )
-    with Ledger(settings.ledger_path).decision() as connection:
+    with Ledger.of(settings).decision() as connection:
         return outbox.enqueue(
             connection, key=feedback_key(institution, period, edition), notice="FEEDBACK_READY",
             institution=institution, period=period, params={"report_links": links}, at=now(),

@@ -75,7 +75,7 @@ def periods_in_window(today: date, deadline_days: int) -> list[Period]:
 
 def reminders_due(settings: Settings, today: date) -> list[DueNotice]:
     """Every reminder and overdue notice due on `today` (whether or not already in the outbox)."""
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     due = []
     for period in periods_in_window(today, settings.deadline_days):
         name = str(period)
@@ -110,7 +110,7 @@ def enqueue_reminders(settings: Settings, today: date) -> ReminderSummary:
     """Put what is due on `today` in the outbox (what is already there stays as it is)."""
     due = reminders_due(settings, today)
     enqueued = 0
-    with Ledger(settings.ledger_path).decision() as connection:
+    with Ledger.of(settings).decision() as connection:
         for item in due:
             outbox.supersede(connection, list(item.replaces))
             enqueued += outbox.enqueue(

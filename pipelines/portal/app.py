@@ -15,7 +15,6 @@ see), `language` (which language to answer in), `auth` (the token store).
 
 import logging
 import os
-import sqlite3
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -24,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 
 from pipelines.common.home_problems import HomeProblem, plain_words
 from pipelines.common.settings import Settings
+from pipelines.common.store import STORE_ERRORS
 from pipelines.intake.storing.doctor import sweep_leftovers
 from pipelines.intake.storing.ledger import Ledger
 from pipelines.portal import api, contact_pages, feedback_pages, pages, returns_api, review_pages
@@ -68,14 +68,14 @@ def create_app(
         "Authenticate with `Authorization: Bearer <token>` (tokens are issued with `ciess tokens create`).",
     )
     app.state.settings = settings
-    app.state.tokens = TokenStore(settings.home / "access.sqlite")
+    app.state.tokens = TokenStore.of(settings)
     app.state.sessions = Sessions(settings.secrets_dir)
-    app.state.ledger = Ledger(settings.ledger_path)
+    app.state.ledger = Ledger.of(settings)
     app.state.build = build
-    limits = settings.home / "limits.sqlite"  # shared by every worker of the portal on this home
-    app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")), path=limits)
+    limits = settings.store("limits")  # shared by every worker of the portal on this home
+    app.state.rate_limiter = RateLimiter(rate_limit or int(os.environ.get("CIESS_RATE_LIMIT", "120")), store=limits)
     app.state.page_limiter = RateLimiter(page_rate_limit or int(os.environ.get("CIESS_PAGE_RATE_LIMIT", "120")),
-                                         path=limits, name="pages")  # fmt: skip
+                                         store=limits, name="pages")  # fmt: skip
     app.add_middleware(BodyLimit, limit=settings.max_upload_bytes + MULTIPART_OVERHEAD, pace=upload_pace)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
@@ -83,7 +83,8 @@ def create_app(
     app.add_exception_handler(pages.TooManyPages, pages.too_many_pages)
     app.add_exception_handler(FormNotTrusted, pages.form_not_trusted)
     app.add_exception_handler(OSError, _home_problem)
-    app.add_exception_handler(sqlite3.DatabaseError, _home_problem)
+    for error in STORE_ERRORS:
+        app.add_exception_handler(error, _home_problem)
     app.include_router(api.router)
     app.include_router(returns_api.router)
     app.include_router(pages.router)

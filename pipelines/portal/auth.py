@@ -1,18 +1,16 @@
 """Access tokens of the upload portal: one secret per institution (or an operator's), stored
-only as a SHA-256 hash in $CIESS_HOME/access.sqlite, and the pages' sign-in sessions made with
-them. `ciess tokens ...` manages the tokens."""
+only as a SHA-256 hash in the home's `access` store (access.sqlite, or the shared PostgreSQL),
+and the pages' sign-in sessions made with them. `ciess tokens ...` manages the tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-from pipelines.common.sqlite import connect, initialise
+from pipelines.common.store import Store
 from pipelines.intake.storing.cycle_log import token_actor
 
 TOKEN_PREFIX = "ciess_"
@@ -67,12 +65,17 @@ def _hash(token: str) -> str:
 
 
 class TokenStore:
-    def __init__(self, path: Path):
-        self.path = path
-        initialise(path, _SCHEMA)
+    def __init__(self, store: Store):
+        self.store = store
+        store.initialise(_SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        return connect(self.path)
+    @classmethod
+    def of(cls, settings) -> TokenStore:
+        """The tokens of a home (`pipelines.common.settings.Settings`)."""
+        return cls(settings.store("access"))
+
+    def _connect(self):
+        return self.store.connect()
 
     def create(self, institution: str | None, label: str = "") -> tuple[str, TokenRecord]:
         """A new token; its clear value is returned once and never stored."""
@@ -86,7 +89,7 @@ class TokenStore:
         )
         with closing(self._connect()) as connection:
             connection.execute(
-                "insert into tokens values (?, ?, ?, ?, ?, null)",
+                "insert into tokens (token_id, token_hash, institution, label, created_at) values (?, ?, ?, ?, ?)",
                 (record.token_id, _hash(token), institution, record.label, record.created_at),
             )
         return token, record
@@ -106,7 +109,10 @@ class TokenStore:
         session_id, now = secrets.token_urlsafe(18), datetime.now(UTC)
         with closing(self._connect()) as connection:
             connection.execute("delete from sessions where started_at < ?", ((now - SESSIONS_KEPT).isoformat(),))
-            connection.execute("insert into sessions values (?, ?, ?, null)", (session_id, token_id, now.isoformat()))
+            connection.execute(
+                "insert into sessions (session_id, token_id, started_at) values (?, ?, ?)",
+                (session_id, token_id, now.isoformat()),
+            )
         return session_id
 
     def session_holder(self, session_id: str) -> Principal | None:

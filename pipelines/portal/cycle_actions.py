@@ -65,7 +65,7 @@ def review_return(settings: Settings, principal: Principal, action: str, institu
 
 def explain_warning(settings: Settings, principal: Principal, submission_id: str, rule: str, text: str) -> Event:
     """An explanation given by the institution (or recorded by CIESS staff on its behalf)."""
-    visible_submission(Ledger(settings.ledger_path), principal, submission_id)
+    visible_submission(Ledger.of(settings), principal, submission_id)
     return answered(lambda: explain(settings, submission_id, rule, text, principal.actor))
 
 

@@ -6,14 +6,12 @@ import asyncio
 import threading
 import time
 from collections import deque
-from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
 
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 
-from pipelines.common.sqlite import connect, initialise
+from pipelines.common.store import Store
 
 ACCEPTED_CONTENT_TYPES = {
     "text/csv",
@@ -36,19 +34,19 @@ def check_content_type(declared: str | None) -> None:
 
 class RateLimiter:
     """At most `limit` requests per key (a token, a visitor) in any `window` seconds, counted for
-    every worker of the portal together: the requests are kept in a SQLite file of the home folder
-    (`limits.sqlite`, WAL), checked and recorded in one write transaction. Without a path, in this
-    process's memory (one worker, and the tests of the limit itself)."""
+    every worker of the portal together: the requests are kept in the home's `limits` store (a
+    SQLite file, or the shared PostgreSQL), checked and recorded in one write transaction per key.
+    Without a store, in this process's memory (one worker, and the tests of the limit itself)."""
 
-    def __init__(self, limit: int, window: float = 60.0, path: Path | None = None, name: str = "api"):
-        self.limit, self.window, self.path, self.name = limit, window, path, name
+    def __init__(self, limit: int, window: float = 60.0, store: Store | None = None, name: str = "api"):
+        self.limit, self.window, self.store, self.name = limit, window, store, name
         self.calls: dict[str, deque] = {}
         self.lock = threading.Lock()
-        if path is not None:
-            initialise(path, _SCHEMA)
+        if store is not None:
+            store.initialise(_SCHEMA)
 
     def allow(self, key: str) -> bool:
-        if self.path is not None:
+        if self.store is not None:
             return self._allow_shared(key, time.time())
         now = time.monotonic()
         with self.lock:
@@ -61,21 +59,15 @@ class RateLimiter:
             return True
 
     def _allow_shared(self, key: str, now: float) -> bool:
-        with closing(connect(self.path)) as connection:
-            connection.execute("begin immediate")
-            try:
-                connection.execute("delete from requests where name = ? and key = ? and at <= ?",
-                                   (self.name, key, now - self.window))  # fmt: skip
-                (count,) = connection.execute(
-                    "select count(*) from requests where name = ? and key = ?", (self.name, key)
-                ).fetchone()
-                allowed = count < self.limit
-                if allowed:
-                    connection.execute("insert into requests (name, key, at) values (?, ?, ?)", (self.name, key, now))
-                connection.execute("commit")
-            except BaseException:
-                connection.execute("rollback")
-                raise
+        with self.store.transaction(f"limits:{self.name}:{key}") as connection:
+            connection.execute("delete from requests where name = ? and key = ? and at <= ?",
+                               (self.name, key, now - self.window))  # fmt: skip
+            (count,) = connection.execute(
+                "select count(*) from requests where name = ? and key = ?", (self.name, key)
+            ).fetchone()
+            allowed = count < self.limit
+            if allowed:
+                connection.execute("insert into requests (name, key, at) values (?, ?, ?)", (self.name, key, now))
         return allowed
 
 

@@ -122,7 +122,7 @@ def home_page(request: Request, principal: Principal, settings: Settings, error:
     opened, closed = ([], []) if principal.is_operator else institution_dues(settings, principal.institution, today())
     response = page(
         request, "home.html.j2", principal, lang, error=error, notice=notice, kinds=kinds, opened=opened,
-        closed=closed, history=[row.__dict__ for row in visible_history(Ledger(settings.ledger_path), principal)][:50],
+        closed=closed, history=[row.__dict__ for row in visible_history(Ledger.of(settings), principal, limit=50)],
         institutions=sorted(institutions()), default_period=str(period_of(today()).previous()),
         feedback=held_reports(settings, None if principal.is_operator else principal.institution),
         language_names=LANGUAGE_NAMES,

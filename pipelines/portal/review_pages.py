@@ -42,7 +42,7 @@ ACTION_DONE = {"approve": "done_approve", "return": "comment_return", "reopen": 
 def _periods(settings: Settings) -> list[str]:
     """The quarters to choose from, newest first: every one with a file, and the last closed one."""
     due = str(period_of(today()).previous())
-    return sorted(set(Ledger(settings.ledger_path).periods()) | {due}, reverse=True)
+    return sorted(set(Ledger.of(settings).periods()) | {due}, reverse=True)
 
 
 def _chosen(period: str | None, settings: Settings) -> str:

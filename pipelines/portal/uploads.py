@@ -74,7 +74,7 @@ def _submit(settings: Settings, path: Path, code: str, kind: str, period: str, l
 
 def _received_before(settings: Settings, code: str, kind: str, period: str, sha256: str) -> bool:
     """An accepted version had these very bytes: the file is a DUPLICATE and replaces nothing."""
-    return Ledger(settings.ledger_path).find_accepted_with_hash(code, kind, period, sha256) is not None
+    return Ledger.of(settings).find_accepted_with_hash(code, kind, period, sha256) is not None
 
 
 def replacement_refusal(current: LedgerRow) -> str:
@@ -95,7 +95,7 @@ def receive_upload(settings: Settings, principal: Principal, upload: UploadFile,
         target = Path(folder) / "upload"  # never the client's name
         sha256 = _save(upload, target)
         period = _checked(target, code, kind, period, lang)
-        current = Ledger(settings.ledger_path).current(code, kind, period)
+        current = Ledger.of(settings).current(code, kind, period)
         if current is not None and not replace and not _received_before(settings, code, kind, period, sha256):
             raise HTTPException(409, replacement_refusal(current))
         return _submit(settings, target, code, kind, period, lang, safe_name(upload.filename), principal)
@@ -150,7 +150,7 @@ def upload_or_hold(settings: Settings, principal: Principal, upload: UploadFile,
         target = folder / "upload"
         sha256 = _save(upload, target)
         period = _checked(target, code, kind, period, lang)
-        ledger = Ledger(settings.ledger_path)
+        ledger = Ledger.of(settings)
         current = ledger.current(code, kind, period)
         with closing(ledger.connect()) as connection:
             refused = cycle_gate(connection, code, period, settings.helpdesk)  # rejected whatever it holds
@@ -182,7 +182,7 @@ def held_upload(settings: Settings, principal: Principal, pending_id: str) -> Pe
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta["token_id"] != principal.token_id:
         raise HTTPException(404, "no such upload waiting for confirmation: send the file again")
-    current = Ledger(settings.ledger_path).get(meta["current"])
+    current = Ledger.of(settings).get(meta["current"])
     return Pending(pending_id, meta["token_id"], meta["institution"], meta["kind"], meta["period"], meta["lang"],
                    meta["name"], current, meta["rows"], meta.get("diff"))  # fmt: skip
 

@@ -31,9 +31,6 @@ def diff_file(settings: Settings, ledger: Ledger, principal: Principal, submissi
     return path
 
 
-def visible_history(ledger: Ledger, principal: Principal) -> list[LedgerRow]:
-    """The submissions the principal may see, newest first."""
-    rows = ledger.all()
-    if not principal.is_operator:
-        rows = [row for row in rows if row.institution == principal.institution]
-    return list(reversed(rows))
+def visible_history(ledger: Ledger, principal: Principal, limit: int | None = None) -> list[LedgerRow]:
+    """The submissions the principal may see, newest first (at most `limit`), filtered by the ledger's query."""
+    return ledger.history(None if principal.is_operator else principal.institution, limit)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import date
 from importlib.metadata import version
@@ -21,8 +20,10 @@ import filelock
 
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.settings import Settings
+from pipelines.common.store import STORE_ERRORS
 from pipelines.contract.model import KINDS
-from pipelines.intake.storing import outbox
+from pipelines.intake.storing.ledger import LOCK as LEDGER_LOCK
+from pipelines.intake.storing.ledger import WAREHOUSE_TABLES
 from pipelines.warehouse import databases
 from pipelines.warehouse.final_figures import final_dir
 
@@ -32,12 +33,14 @@ NOT_CODE = {"__pycache__", "target", "logs", "dbt_packages"}
 
 
 # Settings that change nothing in the marts (and a password is never written to a file).
-NOT_MARTS = ("home", "portal_url", "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls")
+NOT_MARTS = ("home", "portal_url", "smtp_host", "smtp_port", "smtp_user", "smtp_password", "smtp_from", "smtp_starttls",
+             "database_url")  # where the ledger is kept: its rows are compared, not its address""")  # fmt: skip
 
 
 def fingerprint(settings: Settings, today: date) -> dict[str, str]:
     return {
-        "ledger": _ledger(settings.ledger_path),
+        # every row the warehouse reads of the ledger's database (not the notices': contacts, outbox)
+        "ledger": settings.ledger.digest(WAREHOUSE_TABLES),
         # the submissions' rows (the build writes the lake's other tables, and an empty one per kind)
         "lake": "".join(_listing(settings.lake_dir / kind, "rows.parquet") for kind in KINDS),
         "final": _listing(final_dir(settings)),
@@ -107,27 +110,8 @@ def taken(settings: Settings, today: date) -> dict[str, str] | None:
     while listed): then nothing is skipped and nothing recorded, and the build says what is wrong."""
     try:
         return fingerprint(settings, today)
-    except (OSError, sqlite3.Error):
+    except (OSError, *STORE_ERRORS):
         return None
-
-
-def _ledger(path: Path) -> str:
-    """Every row of every table of the ledger's database (submissions, the cycle's log, explanations),
-    but the notices' (contacts, outbox), which the warehouse never reads."""
-    digest = hashlib.sha256()
-    if not path.exists():
-        return ""
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
-        tables = [
-            row[0]
-            for row in connection.execute("select name from sqlite_master where type = 'table' order by 1")
-            if row[0] not in outbox.TABLES
-        ]
-        for table in tables:
-            digest.update(table.encode())
-            for row in connection.execute(f'select * from "{table}" order by rowid'):
-                digest.update(repr(row).encode())
-    return digest.hexdigest()
 
 
 def _listing(folder: Path, pattern: str = "*") -> str:
@@ -173,8 +157,7 @@ class RefreshDecision:
 def last_change(settings: Settings) -> float | None:
     """When the ledger last changed (a submission, an explanation, a review, a lock): the newest
     modification of its files, in seconds since the epoch; None for a home with no ledger."""
-    times = [path.stat().st_mtime for path in settings.home.glob(settings.ledger_path.name + "*") if path.is_file()]
-    return max(times) if times else None
+    return settings.ledger.last_change(LEDGER_LOCK)
 
 
 def refresh_due(settings: Settings, now: float, quiet_seconds: float, today: date) -> RefreshDecision:

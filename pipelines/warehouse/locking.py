@@ -57,7 +57,7 @@ def _reason(reason: str | None, action: str) -> str:
 def lock_period(settings: Settings, period: str, reason: str, actor: str, build: Build) -> LockResult:
     period = closed_period(period)
     reason = _reason(reason, "locked")
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     _refuse_if_locked(ledger, period)
     for _ in range(ATTEMPTS):
         outcome = build()
@@ -90,7 +90,7 @@ def unlock_period(
 ) -> BuildOutcome | None:
     period = str(written_period(period))
     reason = _reason(reason, "unlocked")
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     with ledger.decision() as connection:
         if cycle_log.period_lock(connection, period) is None:
             raise Refused(f"{period} is not locked")

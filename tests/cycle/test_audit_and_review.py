@@ -7,14 +7,14 @@ from __future__ import annotations
 import json
 import multiprocessing
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.settings import Settings
-from tests.conftest import EXAMPLES, PERIOD, Ciess
+from pipelines.common.store import STORE_ERRORS
+from tests.conftest import EXAMPLES, PERIOD, Ciess, ledger_of
 
 COMMENT = "The roster misses the regional offices; send it again."
 
@@ -35,11 +35,12 @@ def ready(ciess: Ciess) -> Ciess:
 def test_no_code_updates_or_deletes_the_audit_log_and_the_database_refuses_it(ready: Ciess):
     written = "\n".join(path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "pipelines").rglob("*.py"))
     assert not re.search(r"(update|delete\s+from)\s+cycle_events", written, re.IGNORECASE)
-    connection = sqlite3.connect(ready.home / "ledger.sqlite")
+    connection = ledger_of(ready.home).connect()  # SQLite's triggers, or PostgreSQL's
     for statement in ("update cycle_events set text = 'x'", "delete from cycle_events"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(STORE_ERRORS, match="append-only"):
             connection.execute(statement)
     assert connection.execute("select count(*) from cycle_events").fetchone()[0] == 2
+    connection.close()
 
 
 def test_every_action_leaves_exactly_one_event_with_its_actor_and_text(ciess: Ciess):
@@ -116,7 +117,7 @@ def _act(home: str, action: str, start, results) -> None:
 
     start.wait()
     try:
-        review(Settings(home=Path(home)), action, "AR-ANSES", PERIOD, f"cli:{action}-desk", COMMENT)
+        review(Settings.from_env(Path(home)), action, "AR-ANSES", PERIOD, f"cli:{action}-desk", COMMENT)
         results.put((action, "done"))
     except Refused as error:
         results.put((action, str(error)))

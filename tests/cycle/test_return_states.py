@@ -54,7 +54,7 @@ class ReturnMachine(RuleBasedStateMachine):
         import tempfile
 
         self.folder = tempfile.TemporaryDirectory(prefix="ciess-states-")
-        self.settings = Settings(home=Path(self.folder.name) / "home")
+        self.settings = Settings.from_env(Path(self.folder.name) / "home")
         self.model = Model()
         self.sent = 0
 

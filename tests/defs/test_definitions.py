@@ -10,7 +10,7 @@ from pipelines.definitions import defs as load_definitions
 from pipelines.defs.intake.inbox import inbox_intake, inbox_sensor
 from pipelines.defs.resources import CiessHome
 from pipelines.intake.inbox import dropped_files
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ledger_of
 
 
 def test_definitions_hold_the_whole_path_of_a_submission():
@@ -54,7 +54,6 @@ def test_inbox_sensor_requests_one_run_per_dropped_file(tmp_path):
 
 
 def test_inbox_job_submits_through_the_intake_and_empties_the_inbox(tmp_path):
-    from pipelines.intake.storing.ledger import Ledger
 
     home = tmp_path / "home"
     folder = home / "inbox" / "BR-INSS" / "staffing" / "2026-Q2"
@@ -67,7 +66,7 @@ def test_inbox_job_submits_through_the_intake_and_empties_the_inbox(tmp_path):
         resources={"ciess": CiessHome(home=str(home))},
     )
     assert result.success
-    (row,) = Ledger(home / "ledger.sqlite").all()
+    (row,) = ledger_of(home).all()
     assert (row.institution, row.status, row.version) == ("BR-INSS", "ACCEPTED", 1)
     assert not dropped.exists()
     assert list((home / "inbox" / ".processed").rglob("*quadro.csv"))

@@ -94,7 +94,7 @@ def test_period_with_spaces_is_stored_once_as_written_by_the_spec(ciess):
 
 
 def test_late_flag_follows_the_deadline(tmp_path):
-    settings = Settings(home=tmp_path / "home", deadline_days=45)
+    settings = Settings.from_env(tmp_path / "home", deadline_days=45)
     deadline = Period(2026, 2).deadline(45)  # 2026-08-14
     on_time = datetime(deadline.year, deadline.month, deadline.day, 23, 59, tzinfo=UTC)
     first = submit(EXAMPLES["staffing"] / "valid.csv", "AR-ANSES", "staffing", "2026-Q2", settings, received_at=on_time)

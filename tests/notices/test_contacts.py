@@ -77,7 +77,7 @@ def test_addresses_never_reach_what_the_warehouse_reads(ciess):
     settings = home_settings(ciess.home)
     export_cycle(settings)
     settings.lake_dir.mkdir(parents=True, exist_ok=True)
-    Ledger(settings.ledger_path).export_parquet(settings.lake_dir / "submissions.parquet")
+    Ledger.of(settings).export_parquet(settings.lake_dir / "submissions.parquet")
     before = fingerprint(settings, date(2026, 12, 4))
     ciess.run("outbox", "flush")  # the outbox changes: the warehouse has nothing new to build
     assert fingerprint(settings, date(2026, 12, 4))["ledger"] == before["ledger"]

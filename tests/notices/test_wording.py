@@ -51,7 +51,7 @@ def test_the_text_file_has_every_notice_in_every_language():
 
 @pytest.mark.parametrize("notice", NOTICES)
 def test_each_notice_reads_in_each_language(notice):
-    written = {lang: word(row(notice, lang), Settings(home=Path("/nowhere"))) for lang in LANGUAGES}
+    written = {lang: word(row(notice, lang), Settings.from_env(Path("/nowhere"))) for lang in LANGUAGES}
     for lang, wording in written.items():
         assert wording.subject and "{" not in wording.subject + wording.body, (lang, wording)
         assert "Oficina de Normalización Previsional" in wording.body

@@ -47,7 +47,7 @@ def send_page(browser: TestClient, path, kind: str, period: str = PERIOD):
 
 
 def versions(portal: Portal, kind: str = "staffing") -> list[int]:
-    return [row.version for row in Ledger(portal.settings.ledger_path).all() if row.kind == kind and row.version]
+    return [row.version for row in Ledger.of(portal.settings).all() if row.kind == kind and row.version]
 
 
 def test_the_officer_sees_the_deadline_the_days_left_and_what_is_still_owed(portal):
@@ -75,7 +75,7 @@ def test_the_page_asks_before_a_file_replaces_the_accepted_version(portal, tmp_p
     assert send_page(officer, ROSTER, "staffing").status_code == 303
     shorter = tmp_path / "roster-by-mistake.csv"
     shorter.write_text("\n".join(ROSTER.read_text(encoding="utf-8").splitlines()[:5]) + "\n", encoding="utf-8")
-    before = Ledger(portal.settings.ledger_path).current("AR-ANSES", "staffing", PERIOD).rows
+    before = Ledger.of(portal.settings).current("AR-ANSES", "staffing", PERIOD).rows
 
     asked = send_page(officer, shorter, "staffing")
     assert asked.status_code == 200
@@ -93,7 +93,7 @@ def test_the_page_asks_before_a_file_replaces_the_accepted_version(portal, tmp_p
     assert other.post("/upload/confirm", data={"pending_id": pending_id, "answer": "replace"}).status_code == 404
     done = officer.post("/upload/confirm", data={"pending_id": pending_id, "answer": "replace"}, follow_redirects=False)
     assert done.status_code == 303 and versions(portal) == [1, 2]
-    current = Ledger(portal.settings.ledger_path).current("AR-ANSES", "staffing", PERIOD)
+    current = Ledger.of(portal.settings).current("AR-ANSES", "staffing", PERIOD)
     assert (current.version, current.rows) == (2, 4)
     again = officer.post("/upload/confirm", data={"pending_id": pending_id, "answer": "replace"})  # answered twice
     assert again.status_code == 404 and "send the file again if it is not there" in text_of(again.text)
@@ -110,7 +110,7 @@ def test_the_api_needs_replace_true_to_replace_an_accepted_version(portal, tmp_p
     refused = portal.upload("AR-ANSES", other, kind="staffing")
     assert refused.status_code == 409
     assert "version 1" in refused.json()["detail"] and "replace=true" in refused.json()["detail"]
-    assert versions(portal) == [1] and len(Ledger(portal.settings.ledger_path).all()) == 1  # nothing recorded
+    assert versions(portal) == [1] and len(Ledger.of(portal.settings).all()) == 1  # nothing recorded
     assert portal.upload("AR-ANSES", ROSTER, kind="staffing").json()["status"] == "DUPLICATE"  # the same file again
     replaced = portal.upload("AR-ANSES", other, kind="staffing", replace="true")
     assert (replaced.status_code, replaced.json()["version"]) == (201, 2)
@@ -205,7 +205,7 @@ def test_ciess_reviews_from_the_grid_and_institutions_cannot(portal):
     assert [row["institution"] for row in by_api.json()] == ["AR-ANSES"]
 
     # an operator records the explanation on the institution's behalf, then approves through the API
-    current = Ledger(portal.settings.ledger_path).current("AR-ANSES", "staffing", PERIOD)
+    current = Ledger.of(portal.settings).current("AR-ANSES", "staffing", PERIOD)
     recorded = portal.client.post(
         f"/api/submissions/{current.submission_id}/explanations", headers=portal.auth("operator"),
         json={"rule": "AGE_UNUSUAL", "text": WHY},
@@ -238,8 +238,8 @@ def test_ciess_locks_and_unlocks_a_quarter_from_the_grid(example_home, tmp_path)
     from pipelines.portal.auth import TokenStore
 
     ciess = copy_home(example_home, tmp_path)
-    settings = Settings(home=ciess.home)
-    store = TokenStore(ciess.home / "access.sqlite")
+    settings = Settings.from_env(ciess.home)
+    store = TokenStore.of(Settings.from_env(ciess.home))
     portal = Portal.__new__(Portal)  # the built home, served with the build a lock runs, as `ciess serve` does
     portal.settings, portal.app = settings, create_app(settings, rate_limit=1000, build=build_for_lock(settings))
     portal.tokens = {"AR-ANSES": store.create("AR-ANSES")[0], "operator": store.create(None, "Review desk")[0]}

@@ -27,7 +27,7 @@ def portal(tmp_path) -> Portal:
 
 @pytest.mark.warehouse
 def test_an_operator_opens_the_dictionary_of_the_last_build(example_home, portal):
-    built = dictionary.dictionary_path(Settings(home=example_home))
+    built = dictionary.dictionary_path(Settings.from_env(example_home))
     served = dictionary.dictionary_path(portal.settings)
     served.parent.mkdir(parents=True)
     shutil.copy(built, served)  # the page `ciess build` published, in the portal's own home

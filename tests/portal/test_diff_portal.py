@@ -56,7 +56,7 @@ def test_the_confirmation_shows_what_would_change_and_records_nothing_until_conf
     for label, count in (("Added", 1), ("Removed", 1), ("Changed", 1), ("Unchanged", 4), ("Sex", 1)):
         assert f" {label} {count} " in shown, label
     assert _recorded(portal) == before  # no ledger row, no lake file, no archive
-    assert len(Ledger(portal.settings.ledger_path).all()) == 1
+    assert len(Ledger.of(portal.settings).all()) == 1
 
     pending_id = re.search(r'name="pending_id" value="([0-9a-f]+)"', asked.text).group(1)
     done = officer.post("/upload/confirm", data={"pending_id": pending_id, "answer": "replace"}, follow_redirects=False)
@@ -101,12 +101,12 @@ def test_diff_csv_is_served_to_the_institution_and_staff_only(portal, tmp_path):
     assert signed_in(portal, "operator").get(page_route).content == mine.content
     assert signed_in(portal, "BR-INSS").get(page_route).status_code == 404
     # a first version has no diff
-    first = Ledger(portal.settings.ledger_path).all()[0].submission_id
+    first = Ledger.of(portal.settings).all()[0].submission_id
     assert portal.client.get(f"/api/submissions/{first}/diff.csv", headers=portal.auth("AR-ANSES")).status_code == 404
     assert portal.client.get(f"/api/submissions/{first}", headers=portal.auth("AR-ANSES")).json()["diff"] is None
     assert "open that version's receipt" in portal.client.get(
         f"/api/submissions/{first}/diff.csv", headers=portal.auth("AR-ANSES")).json()["detail"]  # fmt: skip
     # a diff.csv gone from the archive (a home restored without it) is a 404 that says whom to tell, not a 503
-    (portal.settings.home / Ledger(portal.settings.ledger_path).diff_of(submission)["diff_path"]).unlink()
+    (portal.settings.home / Ledger.of(portal.settings).diff_of(submission)["diff_path"]).unlink()
     gone = portal.client.get(api, headers=portal.auth("AR-ANSES"))
     assert gone.status_code == 404 and "tell CIESS" in gone.json()["detail"]

@@ -24,9 +24,9 @@ from tests.portal.browsing import Browser
 
 class Portal:
     def __init__(self, home, rate_limit=1000, max_upload_mb=200, page_rate_limit=1000):
-        self.settings = Settings(home=home, max_upload_mb=max_upload_mb)
+        self.settings = Settings.from_env(home, max_upload_mb=max_upload_mb)
         self.app = create_app(self.settings, rate_limit=rate_limit, page_rate_limit=page_rate_limit)
-        store = TokenStore(home / "access.sqlite")
+        store = TokenStore.of(Settings.from_env(home))
         self.tokens = {code: store.create(code)[0] for code in ("AR-ANSES", "BR-INSS")}
         self.tokens["operator"] = store.create(None)[0]
         self.store = store
@@ -58,7 +58,7 @@ def test_upload_returns_the_receipt_and_lists_it(portal):
     again = portal.client.get(f"/api/submissions/{receipt['submission_id']}", headers=portal.auth("AR-ANSES"))
     assert again.json() == receipt
     # the warehouse, the sensor and the reports read the same ledger and lake as for `ciess submit`
-    (current,) = Ledger(portal.settings.ledger_path).current_versions()
+    (current,) = Ledger.of(portal.settings).current_versions()
     assert current.submission_id == receipt["submission_id"] and (portal.settings.home / current.lake_path).exists()
 
 
@@ -142,21 +142,21 @@ def test_oversize_upload_is_413_and_nothing_is_recorded(tmp_path):
     headers = {**portal.auth("AR-ANSES"), "Content-Type": "multipart/form-data; boundary=xyz"}
     streamed = portal.client.post("/api/submissions", headers=headers, content=chunks())
     assert streamed.status_code == 413
-    assert Ledger(portal.settings.ledger_path).all() == []
+    assert Ledger.of(portal.settings).all() == []
 
 
 @pytest.mark.parametrize("content_type", ["image/png", "application/pdf", "text/html"])
 def test_wrong_content_type_is_415(portal, content_type):
     response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing", content_type=content_type)
     assert response.status_code == 415 and content_type in response.json()["detail"]
-    assert Ledger(portal.settings.ledger_path).all() == []
+    assert Ledger.of(portal.settings).all() == []
 
 
 def test_client_file_name_is_never_a_path(portal, tmp_path):
     response = portal.upload("AR-ANSES", EXAMPLES["staffing"] / "valid.csv", kind="staffing",
                              name="../../../../tmp/..\\etc\\evil.csv")  # fmt: skip
     assert response.status_code == 201
-    (row,) = Ledger(portal.settings.ledger_path).all()
+    (row,) = Ledger.of(portal.settings).all()
     assert row.original_name == "evil.csv"
     assert (portal.settings.home / row.archive_path).resolve().is_relative_to(portal.settings.home.resolve())
     assert not list(tmp_path.parent.glob("**/evil*.csv"))
@@ -201,7 +201,7 @@ def test_two_institutions_uploading_at_once_are_both_recorded(portal):
     for thread in threads:
         thread.join()
     assert {who: r.status_code for who, r in results.items()} == {"AR-ANSES": 201, "BR-INSS": 201}
-    rows = Ledger(portal.settings.ledger_path).all()
+    rows = Ledger.of(portal.settings).all()
     assert sorted((row.institution, row.version) for row in rows) == [("AR-ANSES", 1), ("BR-INSS", 1)]
 
 
@@ -328,6 +328,7 @@ def test_file_contents_are_escaped_on_the_receipt_page(portal, tmp_path):
     assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;" in page.text
 
 
+@pytest.mark.sqlite_only
 def test_a_damaged_workbook_gets_a_receipt_and_a_lost_ledger_a_503(portal, tmp_path):
     from tests.intake.reading.test_hostile_files import BROKEN, _replace_part, workbook
 

@@ -62,9 +62,9 @@ def serving(app):
 
 @pytest.fixture
 def served(tmp_path):
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings.from_env(tmp_path / "home")
     app = create_app(settings)  # makes the home folder
-    token = TokenStore(settings.home / "access.sqlite").create("AR-ANSES")[0]
+    token = TokenStore.of(settings).create("AR-ANSES")[0]
     with serving(app) as base:
         yield base, token
 
@@ -132,8 +132,8 @@ def served_built(example_home, tmp_path):
     from pipelines.cli.cycle import build_for_lock
 
     home = copy_home(example_home, tmp_path).home
-    settings = Settings(home=home)
-    store = TokenStore(home / "access.sqlite")
+    settings = Settings.from_env(home)
+    store = TokenStore.of(Settings.from_env(home))
     tokens = {"officer": store.create("AR-ANSES")[0], "desk": store.create(None, "Review desk")[0]}
     with serving(create_app(settings, build=build_for_lock(settings))) as base:
         yield base, tokens

@@ -15,8 +15,8 @@ from pipelines.portal.app import create_app
 from pipelines.portal.auth import TokenStore
 
 HOME = Path(tempfile.mkdtemp(prefix="ciess-schemathesis-"))
-APP = create_app(Settings(home=HOME, max_upload_mb=2), rate_limit=100_000)
-TOKEN = TokenStore(HOME / "access.sqlite").create("AR-ANSES")[0]
+APP = create_app(Settings.from_env(HOME, max_upload_mb=2), rate_limit=100_000)
+TOKEN = TokenStore.of(Settings.from_env(HOME)).create("AR-ANSES")[0]
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 

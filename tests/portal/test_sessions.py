@@ -98,7 +98,7 @@ def test_the_cookie_is_secure_over_tls_and_strict_always(portal):
 def test_a_form_without_the_sessions_secret_changes_nothing(portal):
     officer = signed_in(portal, "AR-ANSES")
     secret = officer.csrf
-    ledger = Ledger(portal.settings.ledger_path)
+    ledger = Ledger.of(portal.settings)
 
     officer.csrf = None  # a page of another site posting to the portal with the officer's cookie
     refused = upload_form(officer)

@@ -50,9 +50,9 @@ def _answer(connection: socket.socket, trickle: bool, within: float) -> tuple[by
 
 @pytest.fixture
 def slow_server(tmp_path):
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings.from_env(tmp_path / "home")
     app = create_app(settings, upload_pace=UploadPace(idle=1.5, grace=1.0, min_rate=1024))
-    token = TokenStore(settings.home / "access.sqlite").create("AR-ANSES")[0]
+    token = TokenStore.of(settings).create("AR-ANSES")[0]
     with serving(app) as base:
         yield base, token, settings
 
@@ -68,7 +68,7 @@ def test_a_slow_upload_is_refused_and_its_connection_closed(slow_server, trickle
     assert status_line == b"HTTP/1.1 408 Request Timeout", answer[:300]
     assert (b"too slowly" if trickle else b"nothing arrived for 1.5 seconds") in body
     assert seconds < 6
-    assert Ledger(settings.ledger_path).all() == []
+    assert Ledger.of(settings).all() == []
     # the server is free for the next client
     with socket.create_connection((host, port)) as other:
         other.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())

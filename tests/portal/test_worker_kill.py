@@ -18,6 +18,7 @@ import uuid
 import pytest
 
 from pipelines.common.paths import PROJECT_ROOT
+from pipelines.common.settings import Settings
 from pipelines.portal.auth import TokenStore
 
 sys.path.insert(0, str(PROJECT_ROOT / "benchmarks"))
@@ -88,7 +89,7 @@ def test_a_worker_killed_mid_upload_records_nothing_by_half(ciess, tmp_path):
     files = make_files(tmp_path / "files", ROWS)
     assert ciess.run("submit", files.roster, "--institution", "AR-ANSES", "--kind", "staffing",
                      "--period", "2026-Q2").exit_code == 0  # fmt: skip
-    token = TokenStore(ciess.home / "access.sqlite").create("AR-ANSES")[0]
+    token = TokenStore.of(Settings.from_env(ciess.home)).create("AR-ANSES")[0]
     body, content_type = _multipart(files.training, "training", "2026-Q2")
 
     # killed while the body arrives, then while the intake checks the file

@@ -136,7 +136,7 @@ def test_each_problem_file_shows_its_rule(validated):
 def test_submitted_in_order_every_file_gets_the_status_it_was_built_for(generated, tmp_path):
     """Through the real intake, so that the cross-submission warnings and duplicates count too."""
     _, plan = generated
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings.from_env(tmp_path / "home")
     for item in plan:
         receipt = submit(item.path, item.institution, item.kind, item.period, settings, received_at=item.received_at)
         receipt = receipt.receipt

@@ -50,7 +50,7 @@ def test_every_published_mart_and_column_is_described_in_the_published_database(
 
 @pytest.mark.warehouse
 def test_a_build_publishes_an_offline_data_dictionary(example_home):
-    path = dictionary.dictionary_path(Settings(home=example_home))
+    path = dictionary.dictionary_path(Settings.from_env(example_home))
     html = path.read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html>")
     for mart in catalog.published_marts():
@@ -71,7 +71,7 @@ def test_the_dictionary_comes_after_the_publish_in_the_build_job():
 
 
 def test_install_refuses_a_missing_page_and_a_page_that_would_reach_the_network(tmp_path):
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings.from_env(tmp_path / "home")
     target = tmp_path / "target"
     target.mkdir()
     with pytest.raises(dictionary.DictionaryError, match=r"static_index\.html"):
@@ -91,7 +91,7 @@ def test_install_refuses_a_missing_page_and_a_page_that_would_reach_the_network(
 
 
 def test_the_dictionary_is_made_again_only_when_the_dbt_project_changed(tmp_path):
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings.from_env(tmp_path / "home")
     assert not dictionary.up_to_date(settings)  # nothing yet
     target = tmp_path / "dbt-target"
     target.mkdir()

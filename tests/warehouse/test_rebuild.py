@@ -9,8 +9,7 @@ import shutil
 import duckdb
 import pytest
 
-from pipelines.intake.storing.ledger import Ledger
-from tests.conftest import copy_home
+from tests.conftest import copy_home, ledger_of
 
 pytestmark = pytest.mark.warehouse
 
@@ -25,7 +24,7 @@ def _marts(home) -> dict[str, list[tuple]]:
 def test_the_lake_and_the_warehouse_come_back_from_the_archive(sample, tmp_path):
     ciess = copy_home(sample.home, tmp_path)
     before = _marts(ciess.home)
-    accepted = [row for row in Ledger(ciess.home / "ledger.sqlite").all() if row.lake_path]
+    accepted = [row for row in ledger_of(ciess.home).all() if row.lake_path]
     shutil.rmtree(ciess.home / "lake")
     shutil.rmtree(ciess.home / "warehouse")
 
@@ -46,7 +45,7 @@ def test_the_lake_and_the_warehouse_come_back_from_the_archive(sample, tmp_path)
 
 def test_a_rebuild_needs_the_key_and_an_archive_that_is_the_file_received(sample, tmp_path):
     ciess = copy_home(sample.home, tmp_path)
-    accepted = [row for row in Ledger(ciess.home / "ledger.sqlite").all() if row.lake_path]
+    accepted = [row for row in ledger_of(ciess.home).all() if row.lake_path]
     shutil.rmtree(ciess.home / "lake")
     key = ciess.home / "secrets" / "pseudonym.key"
     saved = key.read_bytes()

@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipelines.intake.storing.ledger import Ledger
-from tests.conftest import EXAMPLES, PERIOD, Ciess, copy_home
+from tests.conftest import EXAMPLES, PERIOD, Ciess, copy_home, ledger_of
 
 
 def _query(ciess, sql: str) -> list[dict]:
@@ -44,7 +44,7 @@ def test_build_publishes_marts_that_answer_queries(built):
 def _slip_past_the_intake(home: Path, hours: float) -> None:
     """A version 2 of the training file that slipped past the intake's rules: recorded as accepted in
     the ledger (the warehouse reads the ledger's current versions) and written to the lake."""
-    ledger = Ledger(home / "ledger.sqlite")
+    ledger = ledger_of(home)
     current = ledger.current("AR-ANSES", "training", PERIOD)
     (v1,) = (home / "lake" / "training").rglob("version=1/rows.parquet")
     table = pq.read_table(v1)
@@ -140,11 +140,11 @@ def test_the_fingerprint_changes_with_the_day_and_the_settings(tmp_path):
     from pipelines.common.settings import Settings
     from pipelines.warehouse.freshness import fingerprint
 
-    settings = Settings(home=tmp_path / "home")
+    settings = Settings.from_env(tmp_path / "home")
     today = fingerprint(settings, date(2026, 12, 4))
-    assert today == fingerprint(Settings(home=tmp_path / "moved"), date(2026, 12, 4))  # a home moved whole
+    assert today == fingerprint(Settings.from_env(tmp_path / "moved"), date(2026, 12, 4))  # a home moved whole
     assert today != fingerprint(settings, date(2026, 12, 5))  # lateness is against today's date
-    assert today != fingerprint(Settings(home=settings.home, deadline_days=30), date(2026, 12, 4))
+    assert today != fingerprint(Settings.from_env(settings.home, deadline_days=30), date(2026, 12, 4))
 
 
 def test_query_before_any_build_says_what_to_do(ciess):

@@ -36,7 +36,7 @@ EVENTS_PER_TICK = 500  # a sensor tick reports at most this many submissions; th
 def lake(context: dg.AssetExecutionContext, ciess: CiessHome):
     settings = ciess.settings()
     settings.ensure()
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     submissions = ledger.export_parquet(databases.ledger_export(settings))
     diffs = ledger.export_diffs_parquet(databases.diffs_export(settings))
     labels = export_code_labels(code_labels_export(settings))
@@ -62,9 +62,9 @@ def accepted_submissions_sensor(context: dg.SensorEvaluationContext, ciess: Cies
     """Every accepted submission written in the ledger since the last tick becomes a materialisation of
     `lake/<kind>` (the intake itself knows nothing of Dagster; the ledger is where it says what it did)."""
     settings = ciess.settings()
-    if not settings.ledger_path.exists():
+    if not settings.ledger.has_table("submissions"):
         return dg.SkipReason(f"no ledger yet in {settings.home}")
-    ledger = Ledger(settings.ledger_path)
+    ledger = Ledger.of(settings)
     position = int(context.cursor or 0)
     if position > ledger.last_position():  # a ledger made anew (a new demo home): start from its beginning
         position = 0

@@ -1,6 +1,6 @@
 """The reporting cycle's audit log (spec cycle.md: "Audit"): every submission received, explanation
 given, approval, return, reopening, lock and unlock, appended to one table in the ledger's database
-and never updated or deleted (SQLite triggers refuse both).
+and never updated or deleted (triggers refuse both).
 
 It lives beside the ledger because a submission and its event are written in one transaction, and
 because the intake reads two facts from it while it decides: is the period locked, is the return
@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import getpass
 import os
-import sqlite3
 from dataclasses import dataclass
+
+from pipelines.common.store import Connection
 
 ACTIONS = ("submission", "explanation", "approve", "return", "reopen", "lock", "unlock")
 REVIEW_ACTIONS = ("approve", "return", "reopen")
@@ -72,17 +73,19 @@ class Event:
 EVENT_FIELDS = tuple(Event.__dataclass_fields__)
 
 
-def append(connection: sqlite3.Connection, **values) -> Event:
+def append(connection: Connection, **values) -> Event:
     """Append one event (inside the caller's transaction); returns it with its id."""
     if values["action"] not in ACTIONS:
         raise ValueError(f"unknown cycle action {values['action']!r}")
     names = ", ".join(values)
     marks = ", ".join(f":{name}" for name in values)
-    cursor = connection.execute(f"insert into cycle_events ({names}) values ({marks})", values)
-    return Event(event_id=cursor.lastrowid, **{name: values.get(name) for name in EVENT_FIELDS[1:]})
+    (event_id,) = connection.execute(
+        f"insert into cycle_events ({names}) values ({marks}) returning event_id", values
+    ).fetchone()
+    return Event(event_id=event_id, **{name: values.get(name) for name in EVENT_FIELDS[1:]})
 
 
-def events(connection: sqlite3.Connection, period: str | None = None, institution: str | None = None) -> list[Event]:
+def events(connection: Connection, period: str | None = None, institution: str | None = None) -> list[Event]:
     """The events, oldest first; of one period and/or one institution (a period's lock and unlock
     events count for each of its institutions)."""
     where, values = [], []
@@ -97,7 +100,7 @@ def events(connection: sqlite3.Connection, period: str | None = None, institutio
     return [Event(**dict(row)) for row in rows]
 
 
-def period_lock(connection: sqlite3.Connection, period: str) -> Event | None:
+def period_lock(connection: Connection, period: str) -> Event | None:
     """The lock event that holds `period` locked, or None when it is open."""
     found = connection.execute(
         """select * from cycle_events where period = ? and action in ('lock', 'unlock')
@@ -107,7 +110,7 @@ def period_lock(connection: sqlite3.Connection, period: str) -> Event | None:
     return Event(**dict(found)) if found is not None and found["action"] == "lock" else None
 
 
-def approval(connection: sqlite3.Connection, institution: str, period: str) -> Event | None:
+def approval(connection: Connection, institution: str, period: str) -> Event | None:
     """The approve event that holds the return approved, or None when it is not (or was reopened)."""
     found = connection.execute(
         """select * from cycle_events where period = ? and institution = ? and action in ('approve', 'reopen')
@@ -117,7 +120,7 @@ def approval(connection: sqlite3.Connection, institution: str, period: str) -> E
     return Event(**dict(found)) if found is not None and found["action"] == "approve" else None
 
 
-def lock_revisions(connection: sqlite3.Connection, period: str) -> int:
+def lock_revisions(connection: Connection, period: str) -> int:
     """How many times the period was locked: the revision the next lock keeps is this plus one."""
     return connection.execute(
         "select count(*) from cycle_events where period = ? and action = 'lock'", (period,)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipelines.common.settings import Settings
+from pipelines.common.store import STORE_ERRORS
 
 SWEEP_AGE = 3600  # seconds: before a submission or at the portal's start, nothing younger is touched
 DOCTOR_AGE = 600  # seconds: `ciess doctor --repair`, run by a person who knows what is running
@@ -89,23 +90,27 @@ def sweep_leftovers(settings: Settings, older_than: float = SWEEP_AGE) -> int:
 
 def _ledger_state(settings: Settings) -> tuple[Finding | None, set[str], set[str]]:
     """A problem of the ledger, and the lake paths and submission ids it knows."""
-    path = settings.ledger_path
-    if not path.exists():
-        receipts = sum(1 for _ in settings.archive_dir.glob("*/*/*/receipt.json"))
-        if receipts:
-            return Finding(f"the ledger is missing while the archive holds {receipts} receipts; put ledger.sqlite "
-                           "back from a backup (nothing is taken in until then)", path, None), set(), set()  # fmt: skip
-        return None, set(), set()
+    store = settings.ledger
+    path = settings.ledger_path if store.backend == "sqlite" else None
     try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-            (verdict,) = connection.execute("pragma integrity_check").fetchone()
+        if not store.has_table("submissions"):
+            receipts = sum(1 for _ in settings.archive_dir.glob("*/*/*/receipt.json"))
+            if receipts:
+                return Finding(f"the ledger ({store.describe()}) is missing while the archive holds {receipts} "
+                               "receipts; put it back from a backup (nothing is taken in until then)",
+                               path, None), set(), set()  # fmt: skip
+            return None, set(), set()
+        if store.backend == "sqlite":  # PostgreSQL checks its own pages
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
+                (verdict,) = connection.execute("pragma integrity_check").fetchone()
             if verdict != "ok":
                 damaged = Finding(f"the ledger is damaged ({verdict}); put it back from a backup", path, None)
                 return damaged, set(), set()
+        with closing(store.connect()) as connection:
             rows = connection.execute("select submission_id, lake_path from submissions").fetchall()
-    except sqlite3.DatabaseError as error:
+    except STORE_ERRORS as error:
         return Finding(f"the ledger cannot be read ({error}); put it back from a backup", path, None), set(), set()
-    return None, {lake for _, lake in rows if lake}, {submission for submission, _ in rows}
+    return None, {row[1] for row in rows if row[1]}, {row[0] for row in rows}
 
 
 def _private(settings: Settings) -> Iterator[Path]:

@@ -1,13 +1,17 @@
 """The ledger: one row per submission received (who, what, when, hash, status, version).
 
-SQLite in WAL mode, so that many uploads may be recorded at once: the decision that needs a
-consistent view (duplicate? which version?) runs inside one BEGIN IMMEDIATE transaction.
+In a store (pipelines.common.store: SQLite under the home folder, or PostgreSQL), so that many
+uploads may be recorded at once: the decision that needs a consistent view (duplicate? which
+version?) runs inside one write transaction, and one at a time (SQLite's BEGIN IMMEDIATE, a
+PostgreSQL advisory lock). One at a time for the whole ledger, not per slot: positions (`rowid`)
+must be committed in their order for `accepted_since`'s readers, and a decision takes milliseconds
+(the file is read, checked and written to the lake before it). A unique index holds the numbering
+even against a writer that would bypass the lock.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -15,7 +19,7 @@ from pathlib import Path
 
 from pipelines.common.atomic import replace_with
 from pipelines.common.home_problems import missing_ledger
-from pipelines.common.sqlite import connect, initialise
+from pipelines.common.store import Connection, Store, tables_of
 from pipelines.intake.storing import cycle_log, outbox
 
 ACCEPTED_STATUSES = ("ACCEPTED", "ACCEPTED_WITH_WARNINGS")
@@ -45,6 +49,9 @@ create table if not exists submissions (
 );
 create index if not exists submissions_by_slot on submissions (institution, kind, period);
 create index if not exists submissions_by_hash on submissions (sha256);
+-- one row per version of a slot: gap-free numbering is the decision's, uniqueness also the index's
+create unique index if not exists submissions_version_once on submissions (institution, kind, period, version)
+    where version is not null and status != 'DUPLICATE';
 -- the resubmission diff of each accepted version after the first (pipelines.intake.checking.version_diff)
 create table if not exists submission_diffs (
     submission_id text primary key references submissions (submission_id),
@@ -58,6 +65,10 @@ create table if not exists submission_diffs (
 );
 """
 DIFF_COUNTS = ("previous_version", "added", "removed", "changed", "unchanged")
+SCHEMA = _SCHEMA + cycle_log.SCHEMA + cycle_log.BACKFILL + ";" + outbox.SCHEMA
+# What the warehouse reads of the ledger's database (its freshness fingerprint): all but the notices'
+WAREHOUSE_TABLES = tuple(table for table in tables_of(SCHEMA) if table not in outbox.TABLES)
+LOCK = "ledger"
 
 
 @dataclass(frozen=True)
@@ -85,32 +96,31 @@ class LedgerRow:
 
 
 class Ledger:
-    def __init__(self, path: Path):
-        self.path = path
-        if (problem := missing_ledger(path)) is not None:
+    def __init__(self, store: Store, home: Path):
+        """`home`: the home folder whose archive the ledger numbers (a ledger missing beside an
+        archive full of receipts is refused)."""
+        self.store = store
+        if (problem := missing_ledger(store, home)) is not None:
             raise problem
-        initialise(path, _SCHEMA + cycle_log.SCHEMA + cycle_log.BACKFILL + ";" + outbox.SCHEMA)
+        store.initialise(SCHEMA)
 
-    def connect(self) -> sqlite3.Connection:
+    @classmethod
+    def of(cls, settings) -> Ledger:
+        """The ledger of a home (`pipelines.common.settings.Settings`)."""
+        return cls(settings.ledger, settings.home)
+
+    def connect(self):
         """A connection for reads (the caller closes it); writes go through `decision`."""
-        return connect(self.path)
+        return self.store.connect()
 
     @contextmanager
-    def decision(self) -> Iterator[sqlite3.Connection]:
+    def decision(self) -> Iterator:
         """A write transaction: nobody else decides between its reads and its insert."""
-        connection = self.connect()
-        try:
-            connection.execute("begin immediate")
+        with self.store.transaction(LOCK, track=True) as connection:
             yield connection
-            connection.execute("commit")
-        except BaseException:
-            connection.execute("rollback")
-            raise
-        finally:
-            connection.close()
 
     @staticmethod
-    def insert(connection: sqlite3.Connection, row: LedgerRow) -> None:
+    def insert(connection: Connection, row: LedgerRow) -> None:
         values = dict(row.__dict__)
         values["rule_counts"] = json.dumps(row.rule_counts, sort_keys=True)
         values["late"] = int(row.late)
@@ -119,7 +129,7 @@ class Ledger:
         connection.execute(f"insert into submissions ({names}) values ({marks})", values)
 
     @staticmethod
-    def insert_diff(connection: sqlite3.Connection, submission_id: str, diff: dict, diff_path: str) -> None:
+    def insert_diff(connection: Connection, submission_id: str, diff: dict, diff_path: str) -> None:
         """`diff`: the receipt's `diff` (counts and changed_by_column)."""
         values = {name: diff[name] for name in DIFF_COUNTS}
         values.update(submission_id=submission_id, diff_path=diff_path,
@@ -153,7 +163,7 @@ class Ledger:
         return len(found)
 
     @staticmethod
-    def accepted_with_hash(connection: sqlite3.Connection, institution: str, kind: str, period: str, sha256: str):
+    def accepted_with_hash(connection: Connection, institution: str, kind: str, period: str, sha256: str):
         placeholders = ", ".join("?" for _ in ACCEPTED_STATUSES)
         found = connection.execute(
             f"""select * from submissions where institution = ? and kind = ? and period = ? and sha256 = ?
@@ -163,7 +173,7 @@ class Ledger:
         return _row(found) if found else None
 
     @staticmethod
-    def current_in(connection: sqlite3.Connection, institution: str, kind: str, period: str) -> LedgerRow | None:
+    def current_in(connection: Connection, institution: str, kind: str, period: str) -> LedgerRow | None:
         found = connection.execute(
             """select * from submissions where institution = ? and kind = ? and period = ? and version is not null
                and status != 'DUPLICATE' order by version desc limit 1""",
@@ -190,7 +200,7 @@ class Ledger:
             return self.current_versions_in(connection, period)
 
     @staticmethod
-    def current_versions_in(connection: sqlite3.Connection, period: str | None = None) -> list[LedgerRow]:
+    def current_versions_in(connection: Connection, period: str | None = None) -> list[LedgerRow]:
         where = "where s.period = ?" if period else ""
         rows = connection.execute(
             f"""select s.* from submissions s
@@ -261,19 +271,30 @@ class Ledger:
             ).fetchall()
         return [_row(row) for row in rows]
 
+    def history(self, institution: str | None = None, limit: int | None = None) -> list[LedgerRow]:
+        """The submissions of one institution (of all, with None), newest first, at most `limit`."""
+        where = "where institution = ?" if institution else ""
+        bound = "limit ?" if limit is not None else ""
+        values = [value for value in (institution, limit) if value is not None]
+        with closing(self.connect()) as connection:
+            rows = connection.execute(
+                f"select * from submissions {where} order by received_at desc, submission_id desc {bound}", values
+            ).fetchall()
+        return [_row(row) for row in rows]
+
     def all(self) -> list[LedgerRow]:
         with closing(self.connect()) as connection:
             rows = connection.execute("select * from submissions order by received_at, submission_id").fetchall()
         return [_row(row) for row in rows]
 
 
-def _diff(found: sqlite3.Row) -> dict:
+def _diff(found) -> dict:
     values = dict(found)
     values["changed_by_column"] = json.loads(values["changed_by_column"])
     return values
 
 
-def _row(found: sqlite3.Row | dict) -> LedgerRow:
+def _row(found) -> LedgerRow:
     values = dict(found)
     values["rule_counts"] = json.loads(values["rule_counts"])
     values["late"] = bool(values["late"])

@@ -3,7 +3,7 @@ in the ledger's database, so that a notice is enqueued in the same transaction a
 causes it (a submission, a review): it exists if and only if its event does.
 
 One row per notice key and recipient address: a key is sent at most once to each address, however
-often the schedule runs or a process restarts (`insert or ignore`). A row holds the facts its notice
+often the schedule runs or a process restarts (`on conflict do nothing`). A row holds the facts its notice
 tells (`params`, JSON, no personal data but the address it goes to); its words are written when it
 is sent (`pipelines.notices`), in the language the contact asked for.
 
@@ -16,9 +16,10 @@ later notice of the same series replaced it before it went out).
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
+
+from pipelines.common.store import Connection
 
 NOTICES = ("RECEIPT", "REMINDER", "OVERDUE", "EXPLANATION_NEEDED", "RETURNED", "APPROVED", "FEEDBACK_READY")
 STATES = ("pending", "sending", "sent", "failed", "uncertain", "superseded")
@@ -98,13 +99,13 @@ class OutboxRow:
     sent_at: str | None
 
 
-def contacts_of(connection: sqlite3.Connection, institution: str | None = None) -> list[Contact]:
+def contacts_of(connection: Connection, institution: str | None = None) -> list[Contact]:
     where, values = ("where institution = ?", (institution,)) if institution else ("", ())
     rows = connection.execute(f"select * from contacts {where} order by institution, address", values).fetchall()
     return [_contact(row) for row in rows]
 
 
-def put_contact(connection: sqlite3.Connection, contact: Contact) -> bool:
+def put_contact(connection: Connection, contact: Contact) -> bool:
     """Add a contact, or replace the language and notices of one already there; True when new."""
     found = connection.execute(
         "select 1 from contacts where institution = ? and address = ?", (contact.institution, contact.address)
@@ -117,14 +118,14 @@ def put_contact(connection: sqlite3.Connection, contact: Contact) -> bool:
     return found is None
 
 
-def delete_contact(connection: sqlite3.Connection, institution: str, address: str) -> bool:
+def delete_contact(connection: Connection, institution: str, address: str) -> bool:
     """Remove a contact (its notices already in the outbox keep their address); True when it was there."""
     cursor = connection.execute("delete from contacts where institution = ? and address = ?", (institution, address))
     return cursor.rowcount > 0
 
 
 def enqueue(
-    connection: sqlite3.Connection,
+    connection: Connection,
     *,
     key: str,
     notice: str,
@@ -144,16 +145,16 @@ def enqueue(
         if not contact.wants(notice):
             continue
         cursor = connection.execute(
-            """insert or ignore into outbox (key, address, notice, institution, period, language, params,
+            """insert into outbox (key, address, notice, institution, period, language, params,
                                              enqueued_at, next_attempt_at)
-               values (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+               values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict do nothing""",
             (key, contact.address, notice, institution, period, contact.language, text, at, at),
         )
         added += cursor.rowcount
     return added
 
 
-def supersede(connection: sqlite3.Connection, keys: list[str]) -> int:
+def supersede(connection: Connection, keys: list[str]) -> int:
     """Rows of these keys that never went out, waiting or failed (a server that refused them, or was
     down), are not to be sent any more: a later notice replaces them. An uncertain one stays for a
     person (the server may have accepted it)."""
@@ -166,21 +167,19 @@ def supersede(connection: sqlite3.Connection, keys: list[str]) -> int:
     return cursor.rowcount
 
 
-def rows(
-    connection: sqlite3.Connection, where: str = "", values: tuple = (), limit: int | None = None
-) -> list[OutboxRow]:
+def rows(connection: Connection, where: str = "", values: tuple = (), limit: int | None = None) -> list[OutboxRow]:
     last = f"limit {int(limit)}" if limit is not None else ""
     found = connection.execute(f"select * from outbox {where} order by outbox_id {last}", values).fetchall()
     return [_outbox_row(row) for row in found]
 
 
-def _contact(row: sqlite3.Row) -> Contact:
+def _contact(row) -> Contact:
     values = dict(row)
     values["notices"] = tuple(name for name in values["notices"].split(",") if name)
     return Contact(**values)
 
 
-def _outbox_row(row: sqlite3.Row) -> OutboxRow:
+def _outbox_row(row) -> OutboxRow:
     values = dict(row)
     values["params"] = json.loads(values["params"])
     return OutboxRow(**values)

@@ -152,7 +152,7 @@ def edited(kind: str, rows: list[dict[str, str]], rng: random.Random, edits: int
 
 def _submit_both(home: Path, kind: str, before: Path, after: Path, from_lake: bool = False):
     """Version 1, then version 2; `from_lake`: version 1's row hashes are gone, its lake file is read."""
-    settings_ = Settings(home=home)
+    settings_ = Settings.from_env(home)
     first = submit(before, INSTITUTION, kind, PERIOD, settings_)
     assert first.status.startswith("ACCEPTED"), first.receipt["rule_counts"]
     assert first.receipt["diff"] is None  # a first version has nothing to be compared with
@@ -179,7 +179,7 @@ def _check(tmp_path: Path, kind: str, seed: int, rows: int, edits: int, from_lak
     assert second.status.startswith("ACCEPTED"), second.receipt["rule_counts"]
     assert second.receipt["diff"] == {"previous_version": 1, **counts}
     assert diff_csv_lines(second.diff_path, kind, "es") == lines
-    assert Ledger(settings_.ledger_path).diff_of(second.receipt["submission_id"])["added"] == counts["added"]
+    assert Ledger.of(settings_).diff_of(second.receipt["submission_id"])["added"] == counts["added"]
 
 
 # a version of many buckets (compared at the end, bucket by bucket), or of one (batch by batch)
@@ -209,7 +209,7 @@ def test_a_removed_row_of_a_version_without_its_staff_ids_is_named_by_its_previo
     header, templates = _templates("staffing")
     before = _write(tmp_path / "before.csv", header, templates)
     after = _write(tmp_path / "after.csv", header, templates[1:])
-    settings_ = Settings(home=tmp_path / "home")
+    settings_ = Settings.from_env(tmp_path / "home")
     first = submit(before, INSTITUTION, "staffing", PERIOD, settings_)
     (first.receipt_path.parent / STAFF_IDS_FILE).unlink()  # as a version accepted before the diff existed
     second = submit(after, INSTITUTION, "staffing", PERIOD, settings_, lang="en")
@@ -225,14 +225,14 @@ def test_preview_counts_what_submit_finds_and_records_nothing(tmp_path):
     changed = [dict(row) for row in templates]
     changed[0]["hours"] = "41"
     after = _write(tmp_path / "after.csv", header, changed[1:] + changed[:1])
-    settings_ = Settings(home=tmp_path / "home")
+    settings_ = Settings.from_env(tmp_path / "home")
     submit(before, INSTITUTION, "training", PERIOD, settings_)
     files_before = sorted(p for p in settings_.home.rglob("*") if p.is_file() and ".scratch" not in p.parts)
     looked = preview(after, INSTITUTION, "training", PERIOD, settings_)
     files_after = sorted(p for p in settings_.home.rglob("*") if p.is_file() and ".scratch" not in p.parts)
     assert files_after == files_before
     assert not [p for p in (settings_.home / ".scratch").rglob("*") if p.is_file()]
-    assert len(Ledger(settings_.ledger_path).all()) == 1
+    assert len(Ledger.of(settings_).all()) == 1
     taken = submit(after, INSTITUTION, "training", PERIOD, settings_)
     assert looked.diff == taken.receipt["diff"] == {
         "previous_version": 1, "added": 0, "removed": 0, "changed": 1, "unchanged": len(templates) - 1,

@@ -9,8 +9,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from pipelines.intake.storing.ledger import Ledger
-from tests.conftest import EXAMPLES, read_issues_csv
+from tests.conftest import EXAMPLES, ledger_of, read_issues_csv
 
 
 def _corrected(tmp_path: Path) -> Path:
@@ -32,7 +31,7 @@ def test_identical_upload_is_duplicate_and_corrected_one_is_version_2(roster_acc
     assert (second.receipt["status"], second.receipt["version"]) == ("ACCEPTED", 2)
     assert second.receipt["supersedes"] == first.receipt["submission_id"]
 
-    ledger = Ledger(roster_accepted.home / "ledger.sqlite")
+    ledger = ledger_of(roster_accepted.home)
     assert ledger.current("AR-ANSES", "training", "2026-Q2").submission_id == second.receipt["submission_id"]
     lake = sorted(
         p.relative_to(roster_accepted.home).as_posix() for p in (roster_accepted.home / "lake").rglob("*.parquet")
@@ -47,7 +46,7 @@ def test_rejected_file_and_its_receipt_stay_in_the_archive(roster_accepted):
     bad = EXAMPLES["training"] / "invalid-DATE_ORDER.csv"
     result = roster_accepted.submit(bad)
     assert result.receipt["status"] == "REJECTED"
-    row = Ledger(roster_accepted.home / "ledger.sqlite").get(result.receipt["submission_id"])
+    row = ledger_of(roster_accepted.home).get(result.receipt["submission_id"])
     archived = roster_accepted.home / row.archive_path
     assert archived.read_bytes() == bad.read_bytes()
     assert hashlib.sha256(archived.read_bytes()).hexdigest() == result.receipt["sha256"]
@@ -83,7 +82,7 @@ def test_uploads_at_the_same_moment_are_all_recorded(tmp_path):
     with ThreadPoolExecutor(max_workers=4) as pool:
         receipts = list(pool.map(lambda job: _submit_in_own_process(home, *job), jobs))
 
-    rows = Ledger(home / "ledger.sqlite").all()
+    rows = ledger_of(home).all()
     assert len(rows) == 4
     anses = sorted(r.version for r in rows if r.institution == "AR-ANSES")
     assert anses == [1, 2]
