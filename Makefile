@@ -9,7 +9,7 @@ export CIESS_HOME ?= $(abspath data)
 export DAGSTER_HOME ?= $(CIESS_HOME)/dagster
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: demo test test-fast bench bench-build fuzz lint check-defs dagster-home install lock clean
+.PHONY: demo test test-postgres test-fast bench bench-build fuzz lint check-defs dagster-home install lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ check-defs: $(STAMP) $(MANIFEST) dagster-home
 
 test: $(STAMP) $(MANIFEST) lint check-defs
 	$(BIN)/pytest -n 2 -q
+
+# The suite again on PostgreSQL, each test with a database of its own on a throw-away cluster that
+# .ci/with-postgres starts and stops: every test but the builds and the long ones (whose many homes
+# per test would share one database), and those marked `postgres` (the store's, the stack's, a build).
+test-postgres: $(STAMP) $(MANIFEST) dagster-home
+	.ci/with-postgres $(BIN)/pytest -n 2 -q -m "(not warehouse and not long) or postgres"
 
 # While you work: every test but those that build a warehouse (`warehouse`) or run many cases of one property (`long`), in under a minute.
 test-fast: $(STAMP) $(MANIFEST)

@@ -8,9 +8,10 @@ home page) alongside; and one token that asks far more than its rate limit, acro
 
 Pass: every upload gets its receipt (201); no 5xx; versions are gap-free per slot in the ledger;
 the over-asking token gets exactly its limit. Prints the receipt's p50/p95 latency and writes the
-figures to docs/performance.md.
+figures to docs/performance.md, one section per backend.
 
     .venv/bin/python benchmarks/load_test.py [--workers 4] [--clients 60] [--rows 2000] [--no-write]
+    .ci/with-postgres sh -c '.venv/bin/python benchmarks/load_test.py --postgres "$CIESS_TEST_POSTGRES_URL"'
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,8 +40,11 @@ from make_training_file import roster_frame, training_frame  # noqa: E402
 
 from benchmarks.build_bench import machine, write_section  # noqa: E402
 
-START = "<!-- load test: written by benchmarks/load_test.py -->"
-END = "<!-- end of load test -->"
+MARKERS = {  # where each backend's figures go in docs/performance.md
+    "SQLite": ("<!-- load test: written by benchmarks/load_test.py -->", "<!-- end of load test -->"),
+    "PostgreSQL": ("<!-- load test on PostgreSQL: written by benchmarks/load_test.py -->",
+                   "<!-- end of load test on PostgreSQL -->"),
+}  # fmt: skip
 PERIOD = "2026-Q2"
 RATE_LIMIT = 100  # per token per minute: above what a client of the test sends, below the over-asking token's
 OVER_ASKING = 250
@@ -71,15 +75,47 @@ def main() -> None:
     )
     parser.add_argument("--minutes", type=float, default=10, help="Give up after this long.")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--postgres", metavar="URL", help="Run on PostgreSQL: a new database is made (and "
+                        "dropped after) on the server of URL, whose role may create databases.")  # fmt: skip
     options = parser.parse_args()
+    database = new_database(options.postgres) if options.postgres else None
+    try:
+        load(options, database)
+    finally:
+        if database:
+            drop_database(options.postgres, database)
 
+
+def new_database(admin_url: str) -> str:
+    import psycopg
+
+    name = f"ciess_load_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'create database "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'drop database if exists "{url.rsplit("/", 1)[1]}" with (force)')
+
+
+def load(options, database: str | None) -> None:
     from pipelines.common.registry import institutions
+    from pipelines.common.settings import Settings
     from pipelines.portal.auth import TokenStore
 
+    if database:
+        os.environ["CIESS_DATABASE_URL"] = database  # this process's tokens, and the workers'
+    else:
+        os.environ.pop("CIESS_DATABASE_URL", None)
     home = Path(tempfile.mkdtemp(prefix="ciess-load-"))
     files = make_files(home.parent / f"{home.name}-files", options.rows)
     codes = sorted(institutions())
-    store = TokenStore(home / "access.sqlite")
+    settings = Settings.from_env(home)
+    store = TokenStore.of(settings)
     tokens = {code: store.create(code)[0] for code in codes}
     hammer = store.create(codes[0], label="over-asking")[0]
     port = free_port()
@@ -105,7 +141,7 @@ def main() -> None:
         os.killpg(server.pid, 15)
         server.wait(timeout=20)
         log.close()
-    report(results, home, options)
+    report(results, settings, options)
 
 
 def run(base, codes, tokens, hammer, files, options) -> dict:
@@ -165,9 +201,12 @@ def run(base, codes, tokens, hammer, files, options) -> dict:
     return {"uploads": uploads, "statuses": statuses, "wall": wall, "hammer": asked, "refused": refused}
 
 
-def report(results: dict, home: Path, options) -> None:
+def report(results: dict, settings, options) -> None:
+    from contextlib import closing
+
     uploads, statuses = results["uploads"], results["statuses"]
-    with sqlite3.connect(home / "ledger.sqlite") as connection:
+    backend = "PostgreSQL" if settings.ledger.backend == "postgresql" else "SQLite"
+    with closing(settings.ledger.connect()) as connection:
         rows = connection.execute(
             "select institution, kind, period, version from submissions"
             " where version is not null and status != 'DUPLICATE'"
@@ -191,11 +230,14 @@ def report(results: dict, home: Path, options) -> None:
         f"the over-asking token got exactly its limit ({RATE_LIMIT})": allowed == RATE_LIMIT,
     }
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    text = f"""## Portal under load (SQLite), measured {stamp}
+    flag = " --postgres URL" if backend == "PostgreSQL" else ""
+    where = ("one PostgreSQL 15 database on loopback for the ledger, the tokens and the rate limits"
+             if backend == "PostgreSQL" else "the embedded SQLite ledger")  # fmt: skip
+    text = f"""## Portal under load ({backend}), measured {stamp}
 
 Machine: {machine()}.
-`benchmarks/load_test.py --workers {options.workers} --clients {options.clients} --rows {options.rows}`:
-the portal with {options.workers} uvicorn workers on one home (the embedded SQLite ledger), {options.clients} clients
+`benchmarks/load_test.py --workers {options.workers} --clients {options.clients} --rows {options.rows}{flag}`:
+the portal with {options.workers} uvicorn workers on one home ({where}), {options.clients} clients
 uploading at once for the {len(set(slot[0] for slot in versions))} institutions of the registry (some two clients on one
 slot), 4 files each (roster {options.rows} rows, training {options.rows * 3} rows, the same training file again, a
 corrected one), 4 readers of the history and the home page alongside, then one token asking {OVER_ASKING} times
@@ -211,13 +253,12 @@ with a limit of {RATE_LIMIT} a minute.
 | over-asking token: answered 200 / 429 | {allowed} / {OVER_ASKING - allowed} |
 
 {"; ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in checks.items())}.
-PostgreSQL: not measured yet (the shared-database backend is not built).
 """
     print(text)
     for line in results["refused"]:
         print("  not a receipt:", line, file=sys.stderr)
     if not options.no_write:
-        write_section(ROOT / "docs" / "performance.md", text, START, END)
+        write_section(ROOT / "docs" / "performance.md", text, *MARKERS[backend])
     if not all(checks.values()):
         sys.exit("the load test failed: " + ", ".join(name for name, ok in checks.items() if not ok))
 

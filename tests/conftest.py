@@ -86,6 +86,14 @@ def database(request, monkeypatch) -> str | None:
         admin.execute(f'drop database if exists "{name}" with (force)')
 
 
+@pytest.fixture
+def postgres_database(database) -> str:
+    """The test's PostgreSQL database; the test is skipped outside the PostgreSQL lane."""
+    if database is None:
+        pytest.skip("needs PostgreSQL: run `make test-postgres`")
+    return database
+
+
 def ledger_of(home: Path) -> Ledger:
     """The ledger of a home, on the backend the test runs on."""
     return Ledger.of(Settings.from_env(home))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import time
 import warnings
@@ -25,7 +26,9 @@ from pipelines.warehouse.dictionary import dictionary_path
 
 
 def dagster_home(settings: Settings) -> Path:
-    """Dagster's instance (runs, event logs) lives in the home folder (pipelines/warehouse/instance.py)."""
+    """Dagster's instance (runs, event logs) lives in the home folder, or in its database
+    (pipelines/warehouse/instance.py), which this process then names to Dagster."""
+    os.environ.update(instance.database_environment(settings))
     return instance.write_instance_settings(settings).parent
 
 

@@ -348,8 +348,11 @@ def serve_command(settings: Settings, host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int, help="The portal's port.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1), help="Portal worker processes.")
 @click.option("--dagster-port", default=3000, show_default=True, type=int, help="The Dagster UI's port.")
+@click.option("--trusted-proxies", default="127.0.0.1", show_default=True, envvar="CIESS_TRUSTED_PROXIES",
+              help="Addresses of the reverse proxies whose X-Forwarded-For/-Proto the portal believes "
+                   "(comma-separated, or * for any).")  # fmt: skip
 @click.pass_obj
-def up_command(settings: Settings, host: str, port: int, workers: int, dagster_port: int) -> None:
+def up_command(settings: Settings, host: str, port: int, workers: int, dagster_port: int, trusted_proxies: str) -> None:
     """Run the whole stack on this machine: the portal (N workers), Dagster's UI and its daemon.
 
     The daemon runs the schedules and sensors: files dropped in the inbox are taken in, the
@@ -360,7 +363,7 @@ def up_command(settings: Settings, host: str, port: int, workers: int, dagster_p
     from pipelines.cli.up import run_stack
 
     click.echo(f"Starting the stack on {settings.home} ...")
-    sys.exit(run_stack(settings, host, port, workers, dagster_port))
+    sys.exit(run_stack(settings, host, port, workers, dagster_port, trusted_proxies=trusted_proxies))
 
 
 @cli.group("tokens")

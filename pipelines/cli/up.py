@@ -25,7 +25,7 @@ import click
 from pipelines.common.paths import PROJECT_ROOT
 from pipelines.common.settings import Settings
 from pipelines.warehouse.dbt_process import end_with_parent
-from pipelines.warehouse.instance import write_instance_settings
+from pipelines.warehouse.instance import database_environment, write_instance_settings
 
 STOP_SECONDS = 6.0  # SIGTERM, then this long before SIGKILL: all stopped within 10 s
 READY_SECONDS = 120.0
@@ -85,14 +85,18 @@ class Service:
             return ""
 
 
-def services(settings: Settings, host: str, port: int, workers: int, dagster_port: int) -> list[Service]:
+def services(
+    settings: Settings, host: str, port: int, workers: int, dagster_port: int, trusted_proxies: str = "127.0.0.1"
+) -> list[Service]:
     bin_dir = Path(sys.executable).parent
     logs = settings.home / "logs"
     return [
         Service(
             "portal",
             [sys.executable, "-m", "uvicorn", "--factory", "pipelines.cli.serving:portal_app", "--host", host,
-             "--port", str(port), "--workers", str(workers), "--timeout-graceful-shutdown", "5"],
+             "--port", str(port), "--workers", str(workers), "--timeout-graceful-shutdown", "5",
+             # behind a reverse proxy with TLS: the client's address and https come from its X-Forwarded-* headers
+             "--proxy-headers", "--forwarded-allow-ips", trusted_proxies],
             f"http://{host}:{port}/", logs / "portal.log",
         ),
         Service(
@@ -113,6 +117,7 @@ def environment(settings: Settings) -> dict[str, str]:
         "CIESS_HOME": str(settings.home),
         "DAGSTER_HOME": str(dagster),
         "DO_NOT_TRACK": "1",
+        **database_environment(settings),  # the home's database.url, as Dagster's yaml asks for it
         "PATH": bin_dir + os.pathsep + os.environ.get("PATH", ""),  # dbt, dagster's own commands
     }
 
@@ -137,10 +142,13 @@ class _Stop(Exception):
     pass
 
 
-def run_stack(settings: Settings, host: str, port: int, workers: int, dagster_port: int, say=click.echo) -> int:
+def run_stack(
+    settings: Settings, host: str, port: int, workers: int, dagster_port: int, say=click.echo,
+    trusted_proxies: str = "127.0.0.1",
+) -> int:  # fmt: skip
     settings.ensure()
     env = environment(settings)
-    stack = services(settings, host, port, workers, dagster_port)
+    stack = services(settings, host, port, workers, dagster_port, trusted_proxies)
 
     def stop(number, _frame):
         raise _Stop(signal.Signals(number).name)
@@ -167,6 +175,8 @@ def run_stack(settings: Settings, host: str, port: int, workers: int, dagster_po
         say(f"  Dagster UI        http://{host}:{dagster_port}/")
         say("  Dagster daemon    schedules and sensors (inbox, warehouse freshness, reports, feedback)")
         say(f"  logs              {settings.home / 'logs'}")
+        store = settings.ledger
+        say(f"  store             {'PostgreSQL' if store.backend == 'postgresql' else 'SQLite'} {store.describe()}")
         say("Ctrl-C (or SIGTERM) stops everything.")
         while True:
             for service in stack:
