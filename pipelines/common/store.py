@@ -16,6 +16,7 @@ per store). Rows answer both `row[0]` and `row["name"]`, on both backends.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
 import sqlite3
@@ -29,8 +30,12 @@ from typing import ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 BUSY_TIMEOUT_SECONDS = 600
+POOL_SIZE = 16  # connections a process keeps to PostgreSQL (a portal worker's threads share them)
+CONNECT_SECONDS = 10
+WAIT_SECONDS = 60  # for a connection of the pool, all busy; then PoolTimeout, said as a database not reached
 # What a broken store raises, whichever the backend (the home's problems say them in plain words).
 STORE_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error, psycopg.Error)
 
@@ -135,13 +140,31 @@ class SqliteStore(Store):
 class PostgresStore(Store):
     backend = "postgresql"
     _initialised: ClassVar[set[tuple[str, str]]] = set()  # (url, schema) already created by this process
-    _guard: ClassVar[threading.Lock] = threading.Lock()
+    _pools: ClassVar[dict[str, ConnectionPool]] = {}  # one per database and process, opened on first use
+    _guard: ClassVar[threading.Lock] = threading.Lock()  # of _initialised
+    _pool_guard: ClassVar[threading.Lock] = threading.Lock()  # of _pools
 
     def __init__(self, url: str):
         self.url = url
 
     def connect(self) -> PostgresConnection:
-        return PostgresConnection(psycopg.connect(self.url, autocommit=True, row_factory=_row_factory))
+        """A connection of this process's pool (a new one costs the server a process), given back by `close`."""
+        pool = self._pools.get(self.url) or self._open_pool()
+        return PostgresConnection(pool.getconn(timeout=WAIT_SECONDS), pool)
+
+    def _open_pool(self) -> ConnectionPool:
+        with self._pool_guard:
+            if self.url not in self._pools:
+                psycopg.connect(self.url, connect_timeout=CONNECT_SECONDS).close()  # a server that is down: said now
+                pool = ConnectionPool(
+                    self.url, min_size=1, max_size=POOL_SIZE, open=False, name="ciess",
+                    kwargs={"autocommit": True, "row_factory": _row_factory},
+                    check=ConnectionPool.check_connection,  # a server restarted since: a new connection, not an error
+                )  # fmt: skip
+                pool.open()
+                atexit.register(pool.close)
+                self._pools[self.url] = pool
+            return self._pools[self.url]
 
     @contextmanager
     def transaction(self, lock: str, track: bool = False) -> Iterator[PostgresConnection]:
@@ -202,8 +225,8 @@ class PostgresStore(Store):
 class PostgresConnection:
     """A psycopg connection that takes SQLite's parameters, as the callers write them."""
 
-    def __init__(self, raw: psycopg.Connection):
-        self.raw = raw
+    def __init__(self, raw: psycopg.Connection, pool: ConnectionPool | None = None):
+        self.raw, self.pool = raw, pool
 
     def execute(self, sql: str, parameters: Sequence | dict = ()) -> psycopg.Cursor:
         return self.raw.execute(postgres_query(sql), parameters)
@@ -214,7 +237,10 @@ class PostgresConnection:
         return cursor
 
     def close(self) -> None:
-        self.raw.close()
+        if self.pool is None:
+            self.raw.close()
+        else:
+            self.pool.putconn(self.raw)  # rolled back first if a transaction was left open
 
 
 class Row:
