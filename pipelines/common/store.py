@@ -173,9 +173,10 @@ class PostgresStore(Store):
             with connection.raw.transaction():
                 connection.execute("select pg_advisory_xact_lock(?)", (lock_key(lock),))
                 yield connection
-                if track:
+                if track:  # only when the transaction wrote: a look that found nothing to do changes nothing
                     connection.execute(
-                        """insert into store_changes (lock, changed_at) values (?, ?)
+                        """insert into store_changes (lock, changed_at)
+                           select ?, ? where pg_current_xact_id_if_assigned() is not null
                            on conflict (lock) do update set changed_at = excluded.changed_at""",
                         (lock, time.time()),
                     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 
@@ -90,3 +91,20 @@ def test_the_homes_database_file_names_its_database_for_every_process(ciess, pos
     assert settings.ledger.backend == "postgresql"
     assert ledger_of(ciess.home).get(accepted["submission_id"]).version == 1
     assert database not in json.dumps(accepted)
+
+
+def test_only_a_decision_that_wrote_is_a_change_for_the_freshness_sensor(ciess):
+    """The outbox's sensor looks for notices due every few seconds: a look that finds none must not
+    hold the warehouse's refresh back as if changes were still landing."""
+    ciess.submit(EXAMPLES["staffing"] / "valid.csv", kind="staffing")
+    ledger = ledger_of(ciess.home)
+    changed = ledger.store.last_change("ledger")
+    assert changed is not None
+    time.sleep(0.05)
+    with ledger.decision() as connection:
+        connection.execute("select count(*) from outbox").fetchone()
+    assert ledger.store.last_change("ledger") == changed
+    time.sleep(0.05)
+    with ledger.decision() as connection:
+        connection.execute("insert into contacts values ('AR-ANSES', 'a@example.org', 'es', '', '2026-12-04')")
+    assert ledger.store.last_change("ledger") > changed
