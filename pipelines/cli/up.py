@@ -192,8 +192,12 @@ def run_stack(
             if service.name in str(failed):
                 say(service.tail(), err=True)
     finally:
+        # a second Ctrl-C or SIGTERM (a supervisor's, a `timeout`'s) must not cut the stop short:
+        # the SIGKILL after STOP_SECONDS is what guarantees that no process is left
+        for number in previous:
+            signal.signal(number, lambda *_: say("  already stopping ..."))
+        taken = stop_all([service for service in stack if service.process is not None], say)
         for number, handler in previous.items():
             signal.signal(number, handler)
-        taken = stop_all([service for service in stack if service.process is not None], say)
         say(f"Stopped in {taken:.1f} s; nothing left running.")
     return code
