@@ -108,3 +108,26 @@ def test_only_a_decision_that_wrote_is_a_change_for_the_freshness_sensor(ciess):
     with ledger.decision() as connection:
         connection.execute("insert into contacts values ('AR-ANSES', 'a@example.org', 'es', '', '2026-12-04')")
     assert ledger.store.last_change("ledger") > changed
+
+
+def test_connections_the_server_dropped_are_replaced_not_said_as_errors(ciess, postgres_database):
+    """A restarted server, or a proxy's idle timeout, ends the pool's connections behind its back:
+    the next submission gets a fresh connection and is taken in as usual."""
+    import psycopg
+
+    first = ciess.submit(EXAMPLES["staffing"] / "valid.csv", kind="staffing").receipt
+    assert first["status"] == "ACCEPTED"
+    name = postgres_database.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        ended = admin.execute(
+            "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s and pid <> pg_backend_pid()",
+            [name],
+        ).fetchall()
+    assert ended, "the pool held no connection to end"
+    second = ciess.submit(EXAMPLES["training"] / "valid.csv")
+    assert second.exit_code == 0, second.output
+    assert second.receipt["status"] in {"ACCEPTED", "ACCEPTED_WITH_WARNINGS"}
+    assert {r.submission_id for r in ledger_of(ciess.home).all()} == {
+        first["submission_id"],
+        second.receipt["submission_id"],
+    }
